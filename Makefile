@@ -1,0 +1,42 @@
+# Developer entry points. `make help` lists them.
+
+CARGO ?= cargo
+
+.PHONY: help run build test lint bench clean check-redis
+
+help:
+	@echo "make run    - build the three services (debug) and run them with APP_ENV=dev on 8081/8082/8083"
+	@echo "make build  - build the whole workspace (debug)"
+	@echo "make test   - build the service binaries, then run every test of the workspace (needs redis-server)"
+	@echo "make lint   - rustfmt check and clippy with warnings denied"
+	@echo "make bench  - benchmarks (none yet)"
+	@echo "make clean  - remove build output"
+
+run:
+	$(CARGO) build --bins -p authn-service -p token-service -p session-service
+	./scripts/run-dev.sh
+
+build:
+	$(CARGO) build --workspace --all-targets
+
+# The end-to-end tests (tests/) start their own redis-server on a free port and the service
+# binaries from target/debug, so the binaries are built first.
+test: check-redis
+	$(CARGO) build --workspace --bins
+	$(CARGO) test --workspace --no-fail-fast
+
+check-redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "error: redis-server is not on PATH; the end-to-end tests start their own Redis."; \
+		echo "hint: on Debian/Ubuntu run: apt-get install -y redis-server"; \
+		exit 1; }
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+bench:
+	@echo "no benchmarks yet"
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,12 @@
+//! Typed clients of the `/internal/` API. Callers and callees share the wire types of `auth-proto`, so
+//! they cannot drift apart; every call has a connect and a total timeout so no request hangs on a peer.
+
+pub mod error;
+pub mod internal_http;
+pub mod session_client;
+pub mod token_client;
+
+pub use error::ClientError;
+pub use internal_http::{InternalHttp, PeerTimeouts};
+pub use session_client::SessionClient;
+pub use token_client::TokenClient;

@@ -1,0 +1,33 @@
+//! authn's client of the token service.
+
+use crate::error::ClientError;
+use crate::internal_http::{InternalHttp, PeerTimeouts};
+use auth_proto::internal::{EndedSessions, MintRequest};
+use auth_proto::public::TokenResponse;
+
+#[derive(Debug, Clone)]
+pub struct TokenClient {
+    http: InternalHttp,
+}
+
+impl TokenClient {
+    pub fn new(base_url: &str, internal_token: &str, timeouts: PeerTimeouts) -> Result<Self, ClientError> {
+        Ok(Self { http: InternalHttp::new("token service", base_url, internal_token, timeouts)? })
+    }
+
+    /// Mints an access and a refresh token, opening a session.
+    #[tracing::instrument(skip_all, fields(user_id = %request.user_id))]
+    pub async fn mint(&self, request: &MintRequest) -> Result<TokenResponse, ClientError> {
+        self.http.post("/internal/tokens", request).await
+    }
+
+    /// Ends every session of a user (a disabled account).
+    #[tracing::instrument(skip(self))]
+    pub async fn end_user_sessions(&self, user_id: &str) -> Result<EndedSessions, ClientError> {
+        self.http.post(&format!("/internal/users/{user_id}/sessions/invalidate"), &()).await
+    }
+
+    pub async fn is_serving(&self) -> bool {
+        self.http.is_serving().await
+    }
+}

@@ -1,0 +1,177 @@
+//! Signing keys: loaded from a PEM private key (EdDSA, ES256, RS256) or a secret (HS256), generated for
+//! `keys generate` and the `dev` ephemeral key, each with its RFC 7638 thumbprint as `kid`.
+
+use crate::algorithm::SigningAlgorithm;
+use crate::thumbprint::thumbprint;
+use auth_proto::claims::AccessClaims;
+use aws_lc_rs::encoding::AsDer;
+use jsonwebtoken::jwk::{Jwk, PublicKeyUse};
+use jsonwebtoken::{DecodingKey, EncodingKey, Header};
+use std::fmt;
+
+/// HS256 secrets shorter than this are refused (RFC 7518 section 3.2: at least the hash size).
+pub const MIN_HS256_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("the key is not a valid {algorithm} private key in PEM (PKCS#8) form")]
+    InvalidPem { algorithm: SigningAlgorithm },
+    #[error("the HS256 secret must be at least {MIN_HS256_SECRET_BYTES} bytes")]
+    SecretTooShort,
+    #[error("{0} keys are not PEM files; HS256 uses SECRET_KEY")]
+    NotAPemAlgorithm(SigningAlgorithm),
+    #[error("key generation failed")]
+    Generation,
+    #[error("signing failed: {0}")]
+    Signing(#[from] jsonwebtoken::errors::Error),
+}
+
+/// A private key that signs access tokens, with what verifiers need to check them.
+pub struct SigningKey {
+    kid: String,
+    algorithm: SigningAlgorithm,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    public_jwk: Option<Jwk>,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey").field("kid", &self.kid).field("algorithm", &self.algorithm).finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// Loads a PEM private key for an asymmetric algorithm and proves it signs and verifies.
+    pub fn from_pem(algorithm: SigningAlgorithm, pem: &[u8]) -> Result<Self, KeyError> {
+        let invalid = |_| KeyError::InvalidPem { algorithm };
+        let encoding = match algorithm {
+            SigningAlgorithm::EdDsa => EncodingKey::from_ed_pem(pem).map_err(invalid)?,
+            SigningAlgorithm::Es256 => EncodingKey::from_ec_pem(pem).map_err(invalid)?,
+            SigningAlgorithm::Rs256 => EncodingKey::from_rsa_pem(pem).map_err(invalid)?,
+            SigningAlgorithm::Hs256 => return Err(KeyError::NotAPemAlgorithm(algorithm)),
+        };
+        let mut jwk = Jwk::from_encoding_key(&encoding, algorithm.jws()).map_err(invalid)?;
+        let kid = thumbprint(&jwk);
+        jwk.common.key_id = Some(kid.clone());
+        jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+        let decoding = DecodingKey::from_jwk(&jwk).map_err(invalid)?;
+        let key = Self { kid, algorithm, encoding, decoding, public_jwk: Some(jwk) };
+        key.self_test().map_err(|_| KeyError::InvalidPem { algorithm })?;
+        Ok(key)
+    }
+
+    /// An HS256 key from a shared secret; its `kid` is the thumbprint, which does not reveal the secret.
+    pub fn from_secret(secret: &[u8]) -> Result<Self, KeyError> {
+        if secret.len() < MIN_HS256_SECRET_BYTES {
+            return Err(KeyError::SecretTooShort);
+        }
+        let encoding = EncodingKey::from_secret(secret)?;
+        let kid = thumbprint(&Jwk::from_encoding_key(&encoding, jsonwebtoken::Algorithm::HS256)?);
+        let decoding = DecodingKey::from_secret(secret)?;
+        Ok(Self { kid, algorithm: SigningAlgorithm::Hs256, encoding, decoding, public_jwk: None })
+    }
+
+    /// A fresh key, for the `dev` ephemeral key and tests.
+    pub fn generate(algorithm: SigningAlgorithm) -> Result<Self, KeyError> {
+        match algorithm {
+            SigningAlgorithm::Hs256 => {
+                let mut secret = [0u8; 32];
+                aws_lc_rs::rand::fill(&mut secret).map_err(|_| KeyError::Generation)?;
+                Self::from_secret(&secret)
+            }
+            _ => Self::from_pem(algorithm, generate_private_key_pem(algorithm)?.as_bytes()),
+        }
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    pub fn algorithm(&self) -> SigningAlgorithm {
+        self.algorithm
+    }
+
+    /// The public JWK (with `kid`, `alg` and `use`), or `None` for HS256.
+    pub fn public_jwk(&self) -> Option<&Jwk> {
+        self.public_jwk.as_ref()
+    }
+
+    pub fn decoding_key(&self) -> &DecodingKey {
+        &self.decoding
+    }
+
+    /// Signs access-token claims with `alg`, `kid` and `typ: at+jwt` (RFC 9068) in the header.
+    pub fn sign(&self, claims: &AccessClaims) -> Result<String, KeyError> {
+        let mut header = Header::new(self.algorithm.jws());
+        header.kid = Some(self.kid.clone());
+        header.typ = Some("at+jwt".to_owned());
+        Ok(jsonwebtoken::encode(&header, claims, &self.encoding)?)
+    }
+
+    fn self_test(&self) -> Result<(), jsonwebtoken::errors::Error> {
+        let probe = serde_json::json!({ "probe": true });
+        let token = jsonwebtoken::encode(&Header::new(self.algorithm.jws()), &probe, &self.encoding)?;
+        let mut validation = jsonwebtoken::Validation::new(self.algorithm.jws());
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        jsonwebtoken::decode::<serde_json::Value>(&token, &self.decoding, &validation).map(drop)
+    }
+}
+
+/// A new private key as PKCS#8 PEM (`keys generate`): Ed25519, P-256, or RSA 2048.
+pub fn generate_private_key_pem(algorithm: SigningAlgorithm) -> Result<String, KeyError> {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair};
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let der: Vec<u8> = match algorithm {
+        SigningAlgorithm::EdDsa => {
+            Ed25519KeyPair::generate_pkcs8v1(&rng).map_err(|_| KeyError::Generation)?.as_ref().to_vec()
+        }
+        SigningAlgorithm::Es256 => EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .map_err(|_| KeyError::Generation)?
+            .as_ref()
+            .to_vec(),
+        SigningAlgorithm::Rs256 => {
+            let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                .map_err(|_| KeyError::Generation)?;
+            let der: aws_lc_rs::encoding::Pkcs8V1Der<'static> = pair.as_der().map_err(|_| KeyError::Generation)?;
+            der.as_ref().to_vec()
+        }
+        SigningAlgorithm::Hs256 => return Err(KeyError::NotAPemAlgorithm(algorithm)),
+    };
+    Ok(pem::encode(&pem::Pem::new("PRIVATE KEY", der)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_load_and_get_stable_kids() {
+        for algorithm in [SigningAlgorithm::EdDsa, SigningAlgorithm::Es256, SigningAlgorithm::Rs256] {
+            let pem = generate_private_key_pem(algorithm).unwrap();
+            let first = SigningKey::from_pem(algorithm, pem.as_bytes()).unwrap();
+            let again = SigningKey::from_pem(algorithm, pem.as_bytes()).unwrap();
+            assert_eq!(first.kid(), again.kid(), "{algorithm}");
+            let jwk = first.public_jwk().unwrap();
+            assert_eq!(jwk.common.key_id.as_deref(), Some(first.kid()));
+        }
+    }
+
+    #[test]
+    fn a_key_of_another_algorithm_is_refused() {
+        let ed = generate_private_key_pem(SigningAlgorithm::EdDsa).unwrap();
+        assert!(SigningKey::from_pem(SigningAlgorithm::Es256, ed.as_bytes()).is_err());
+        assert!(SigningKey::from_pem(SigningAlgorithm::Rs256, ed.as_bytes()).is_err());
+        assert!(SigningKey::from_pem(SigningAlgorithm::EdDsa, b"not a pem").is_err());
+    }
+
+    #[test]
+    fn short_hs256_secrets_are_refused() {
+        assert!(matches!(SigningKey::from_secret(b"short"), Err(KeyError::SecretTooShort)));
+        let key = SigningKey::from_secret(&[7u8; 32]).unwrap();
+        assert!(key.public_jwk().is_none());
+        assert!(!key.kid().is_empty());
+    }
+}

@@ -1,0 +1,11 @@
+//! Access tokens: the signing algorithms the platform supports, signing keys loaded from PEM (or a secret
+//! for HS256) with RFC 7638 key ids, the published JWK set, and verification that pins the configured
+//! algorithm, requires `exp`, checks `iss`, `aud` and `nbf`, and allows 30 s of clock skew.
+
+pub mod algorithm;
+pub mod jwks;
+pub mod keys;
+pub mod thumbprint;
+pub mod verify;
+
+pub use jsonwebtoken::jwk::JwkSet;

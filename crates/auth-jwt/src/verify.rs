@@ -1,0 +1,177 @@
+//! Access-token verification: the configured algorithm is pinned (the header's is never trusted), the key
+//! is chosen by `kid`, and `exp`, `nbf`, `iss` and `aud` are checked with at most 30 s of clock skew.
+
+use crate::algorithm::SigningAlgorithm;
+use crate::jwks::VerificationKeys;
+use auth_proto::claims::AccessClaims;
+use jsonwebtoken::Validation;
+use jsonwebtoken::errors::ErrorKind;
+
+/// Clock skew tolerated on `exp` and `nbf`.
+pub const CLOCK_SKEW_SECONDS: u64 = 30;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error("the token is not a well-formed JWT")]
+    Malformed,
+    #[error("the token's key id is not known")]
+    UnknownKey { kid: String },
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is refused: {0}")]
+    Rejected(&'static str),
+}
+
+/// Verifies access tokens for one issuer, audience and algorithm.
+#[derive(Debug, Clone)]
+pub struct TokenVerifier {
+    algorithm: SigningAlgorithm,
+    validation: Validation,
+}
+
+impl TokenVerifier {
+    pub fn new(algorithm: SigningAlgorithm, issuer: &str, audience: &str) -> Self {
+        let mut validation = Validation::new(algorithm.jws());
+        validation.leeway = CLOCK_SKEW_SECONDS;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        Self { algorithm, validation }
+    }
+
+    pub fn algorithm(&self) -> SigningAlgorithm {
+        self.algorithm
+    }
+
+    pub fn verify(&self, token: &str, keys: &VerificationKeys) -> Result<AccessClaims, VerifyError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
+        if header.alg != self.algorithm.jws() {
+            return Err(VerifyError::Rejected("unexpected algorithm"));
+        }
+        let kid = header.kid.ok_or(VerifyError::Rejected("no key id"))?;
+        let key = keys.find(&kid).ok_or(VerifyError::UnknownKey { kid })?;
+        let data =
+            jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation).map_err(|error| match error.kind() {
+                ErrorKind::ExpiredSignature => VerifyError::Expired,
+                ErrorKind::ImmatureSignature => VerifyError::Rejected("not yet valid"),
+                ErrorKind::InvalidIssuer => VerifyError::Rejected("wrong issuer"),
+                ErrorKind::InvalidAudience => VerifyError::Rejected("wrong audience"),
+                ErrorKind::InvalidSignature => VerifyError::Rejected("bad signature"),
+                ErrorKind::InvalidAlgorithm => VerifyError::Rejected("unexpected algorithm"),
+                ErrorKind::MissingRequiredClaim(_) => VerifyError::Rejected("a required claim is missing"),
+                ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+                    VerifyError::Malformed
+                }
+                _ => VerifyError::Rejected("invalid token"),
+            })?;
+        let claims = data.claims;
+        if claims.sub.is_empty() || claims.sid.is_empty() || claims.jti.is_empty() {
+            return Err(VerifyError::Rejected("a required claim is empty"));
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::SigningKey;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn now() -> i64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    }
+
+    fn claims(exp_offset: i64) -> AccessClaims {
+        let now = now();
+        AccessClaims {
+            iss: "auth-platform".into(),
+            aud: "api".into(),
+            sub: "user-1".into(),
+            sid: "session-1".into(),
+            jti: "jti-1".into(),
+            iat: now,
+            nbf: now,
+            exp: now + exp_offset,
+            amr: vec!["pwd".into()],
+            preferred_username: "alice".into(),
+        }
+    }
+
+    fn setup(algorithm: SigningAlgorithm) -> (SigningKey, VerificationKeys, TokenVerifier) {
+        let key = SigningKey::generate(algorithm).unwrap();
+        let keys = VerificationKeys::from_signing_keys([&key]);
+        (key, keys, TokenVerifier::new(algorithm, "auth-platform", "api"))
+    }
+
+    #[test]
+    fn every_algorithm_round_trips() {
+        for algorithm in
+            [SigningAlgorithm::EdDsa, SigningAlgorithm::Es256, SigningAlgorithm::Rs256, SigningAlgorithm::Hs256]
+        {
+            let (key, keys, verifier) = setup(algorithm);
+            let claims = claims(60);
+            let token = key.sign(&claims).unwrap();
+            assert_eq!(verifier.verify(&token, &keys).unwrap(), claims, "{algorithm}");
+        }
+    }
+
+    #[test]
+    fn alg_none_is_refused() {
+        let (key, keys, verifier) = setup(SigningAlgorithm::EdDsa);
+        let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"none","kid":"{}"}}"#, key.kid()));
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(60)).unwrap());
+        assert!(verifier.verify(&format!("{header}.{body}."), &keys).is_err());
+    }
+
+    #[test]
+    fn hs256_signed_with_the_public_key_is_refused() {
+        let (key, keys, verifier) = setup(SigningAlgorithm::EdDsa);
+        let public = serde_json::to_vec(key.public_jwk().unwrap()).unwrap();
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.kid = Some(key.kid().to_owned());
+        let forged =
+            jsonwebtoken::encode(&header, &claims(60), &jsonwebtoken::EncodingKey::from_secret(&public).unwrap())
+                .unwrap();
+        assert_eq!(verifier.verify(&forged, &keys), Err(VerifyError::Rejected("unexpected algorithm")));
+    }
+
+    #[test]
+    fn expired_tampered_and_misaddressed_tokens_are_refused() {
+        let (key, keys, verifier) = setup(SigningAlgorithm::EdDsa);
+        assert_eq!(verifier.verify(&key.sign(&claims(-120)).unwrap(), &keys), Err(VerifyError::Expired));
+        let within_skew = key.sign(&claims(-10)).unwrap();
+        assert!(verifier.verify(&within_skew, &keys).is_ok());
+
+        let token = key.sign(&claims(60)).unwrap();
+        let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+        let mut forged = claims(60);
+        forged.sub = "admin".into();
+        parts[1] = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).unwrap());
+        assert_eq!(verifier.verify(&parts.join("."), &keys), Err(VerifyError::Rejected("bad signature")));
+
+        let other = TokenVerifier::new(SigningAlgorithm::EdDsa, "someone-else", "api");
+        assert!(other.verify(&token, &keys).is_err());
+        let other = TokenVerifier::new(SigningAlgorithm::EdDsa, "auth-platform", "other-api");
+        assert!(other.verify(&token, &keys).is_err());
+    }
+
+    #[test]
+    fn a_key_not_in_the_set_is_unknown() {
+        let (_, keys, verifier) = setup(SigningAlgorithm::EdDsa);
+        let stranger = SigningKey::generate(SigningAlgorithm::EdDsa).unwrap();
+        let token = stranger.sign(&claims(60)).unwrap();
+        assert!(matches!(verifier.verify(&token, &keys), Err(VerifyError::UnknownKey { .. })));
+    }
+
+    #[test]
+    fn garbage_is_malformed() {
+        let (_, keys, verifier) = setup(SigningAlgorithm::EdDsa);
+        for garbage in ["", "a.b.c", "not-a-jwt", "....", "eyJhbGciOiJFZERTQSJ9.e30.sig"] {
+            assert!(verifier.verify(garbage, &keys).is_err(), "{garbage}");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Bodies of the `/internal/` routes: authn → token and token → session. Times are Unix seconds.
+
+use serde::{Deserialize, Serialize};
+
+/// authn → token, `POST /internal/tokens`: mint tokens for an authenticated user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MintRequest {
+    pub user_id: String,
+    pub username: String,
+    pub amr: Vec<String>,
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    #[serde(default)]
+    pub ip: Option<String>,
+}
+
+/// token → session, `POST /internal/sessions`: open a session whose refresh token has this hash.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateSessionRequest {
+    pub user_id: String,
+    pub username: String,
+    pub amr: Vec<String>,
+    pub refresh_hash: String,
+    pub ttl_seconds: i64,
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    #[serde(default)]
+    pub ip: Option<String>,
+}
+
+/// What the session service knows of one session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionRecord {
+    pub session_id: String,
+    pub user_id: String,
+    pub username: String,
+    pub amr: Vec<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_seen_at: i64,
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    #[serde(default)]
+    pub ip: Option<String>,
+}
+
+/// token → session, `POST /internal/sessions/rotate`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RotateRequest {
+    pub presented_hash: String,
+    pub successor_hash: String,
+    /// The successor token sealed with a key only the presented token derives, kept for the grace window
+    /// so a retried refresh gets the same successor back.
+    pub sealed_successor: String,
+    pub ttl_seconds: i64,
+    pub grace_seconds: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RotateOutcome {
+    /// The presented token was current; the successor is now current.
+    Rotated,
+    /// The presented token was rotated within the grace window; `sealed_successor` is its successor.
+    Grace,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RotateResponse {
+    pub outcome: RotateOutcome,
+    pub session: SessionRecord,
+    /// With `Grace`: the successor sealed as in the request that rotated the token.
+    #[serde(default)]
+    pub sealed_successor: Option<String>,
+}
+
+/// token → session, `POST /internal/sessions/check`: is this access token's session live and its jti unrevoked?
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckSessionRequest {
+    pub session_id: String,
+    pub user_id: String,
+    pub jti: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckSessionResponse {
+    pub active: bool,
+}
+
+/// token → session, lookups and revocations by refresh-token hash.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefreshHashRequest {
+    pub refresh_hash: String,
+}
+
+/// token → session, `POST /internal/revocations`: refuse this access token until it expires.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevokeAccessRequest {
+    pub jti: String,
+    pub expires_at: i64,
+}
+
+/// Answer of every internal route that ends sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EndedSessions {
+    pub invalidated: u64,
+}

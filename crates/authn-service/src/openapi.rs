@@ -1,0 +1,21 @@
+//! The authn service's OpenAPI 3 document, generated from its handlers' annotations and the wire types.
+
+use crate::routes::{health, login, register};
+use service_kit::api_doc::{SecuritySchemes, openapi_response, render};
+use std::sync::LazyLock;
+use utoipa::OpenApi;
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "authn-service", description = "User accounts, registration and password login."),
+    paths(service_kit::health::healthz, health::readyz, register::register, login::login),
+    modifiers(&SecuritySchemes)
+)]
+pub struct ApiDoc;
+
+static RENDERED: LazyLock<String> = LazyLock::new(|| render(&ApiDoc::openapi()));
+
+/// `GET /openapi.json`.
+pub async fn openapi_json() -> actix_web::HttpResponse {
+    openapi_response(&RENDERED)
+}

@@ -1,0 +1,131 @@
+//! Building and running the HTTP server: the listener, the stores chosen by the settings, and every route.
+//!
+//! [`Application::build`] binds its own listener (port 0 picks a free port, for tests) and reports the
+//! address; [`Application::run_until_stopped`] serves until SIGINT/SIGTERM. With `REDIS_URL` set, users
+//! and login counters live in Redis; without it (dev only, enforced by the settings) they live in memory.
+
+use crate::app_state::AppState;
+use crate::error::Error;
+use crate::hashing::Hasher;
+use crate::lockout::memory_store::MemoryFailureStore;
+use crate::lockout::redis_store::RedisFailureStore;
+use crate::lockout::{FailureStore, Lockout};
+use crate::routes::{health, login, post_only, register};
+use crate::settings::Settings;
+use crate::users::UserStore;
+use crate::users::memory_store::MemoryUserStore;
+use crate::users::redis_store::RedisUserStore;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use auth_client::{PeerTimeouts, TokenClient};
+use redis_kit::{RedisPool, RedisTimeouts};
+use secrecy::ExposeSecret;
+use service_kit::settings::SettingsError;
+use std::fmt;
+use std::net::{SocketAddr, TcpListener};
+use tracing_actix_web::TracingLogger;
+
+/// A bound, ready-to-run authn server.
+pub struct Application {
+    local_addr: SocketAddr,
+    server: Server,
+}
+
+impl fmt::Debug for Application {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Application").field("local_addr", &self.local_addr).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Binds `settings.common.listen_addr` and prepares the server; nothing is served until
+    /// [`Application::run_until_stopped`]. Redis is not contacted here: the service starts (and reports
+    /// not ready) while Redis is down.
+    pub async fn build(settings: Settings) -> Result<Self, Error> {
+        let addr = settings.common.listen_addr;
+        let listener = TcpListener::bind(addr).map_err(|source| Error::Bind { addr, source })?;
+        let local_addr = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
+        let hasher = Hasher::new(&settings.hashing).await?;
+        let tokens = TokenClient::new(
+            &settings.token_service_url,
+            settings.common.internal_api_token.expose(),
+            PeerTimeouts::default(),
+        )?;
+        let server = match &settings.redis_url {
+            Some(url) => {
+                let pool = RedisPool::new(url.expose_secret(), RedisTimeouts::default())
+                    .map_err(|_| SettingsError::new("REDIS_URL", "is malformed"))?;
+                let state = AppState {
+                    users: RedisUserStore::new(pool.clone()),
+                    lockout: Lockout::new(RedisFailureStore::new(pool.clone()), settings.lockout),
+                    hasher,
+                    tokens,
+                    trusted_proxies: settings.trusted_proxies.clone(),
+                    allow_registration: settings.allow_registration,
+                    redis: Some(pool),
+                };
+                serve(listener, local_addr, state)?
+            }
+            None => {
+                let state = AppState {
+                    users: MemoryUserStore::default(),
+                    lockout: Lockout::new(MemoryFailureStore::default(), settings.lockout),
+                    hasher,
+                    tokens,
+                    trusted_proxies: settings.trusted_proxies.clone(),
+                    allow_registration: settings.allow_registration,
+                    redis: None,
+                };
+                serve(listener, local_addr, state)?
+            }
+        };
+        Ok(Self { local_addr, server })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    /// Serves until the server is stopped (SIGINT/SIGTERM, with a graceful drain).
+    pub async fn run_until_stopped(self) -> Result<(), Error> {
+        self.server.await.map_err(Error::Server)
+    }
+}
+
+/// Every route of the service, over the stores the settings picked.
+fn serve<U: UserStore, F: FailureStore>(
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: AppState<U, F>,
+) -> Result<Server, Error> {
+    let state = web::Data::new(state);
+    let metrics = service_kit::metrics::http_metrics("authn")?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(service_kit::http_app::no_store))
+            .wrap(metrics.clone())
+            .wrap(TracingLogger::default())
+            .app_data(state.clone())
+            .service(
+                web::resource("/register")
+                    .route(web::post().to(register::register::<U, F>))
+                    .default_service(web::to(post_only)),
+            )
+            .service(
+                web::resource("/login").route(web::post().to(login::login::<U, F>)).default_service(web::to(post_only)),
+            )
+            .route("/healthz", web::get().to(service_kit::health::healthz))
+            .route("/readyz", web::get().to(health::readyz::<U, F>))
+            .route("/openapi.json", web::get().to(crate::openapi::openapi_json))
+            .default_service(web::to(service_kit::http_app::not_found))
+    })
+    .listen(listener)
+    .map_err(|source| Error::Bind { addr, source })?
+    .run();
+    Ok(server)
+}

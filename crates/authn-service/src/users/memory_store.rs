@@ -1,0 +1,104 @@
+//! Accounts in process memory: the `dev` store when `REDIS_URL` is unset, and the unit-test store.
+//!
+//! One mutex guards both maps, so taking a username and storing the account are one step, as the Lua
+//! script makes them in Redis. The lock is never held across an `.await` (there is none inside).
+
+use super::{User, UserStore};
+use crate::domain::{UserId, Username};
+use crate::error::Error;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+#[derive(Debug, Default)]
+struct Accounts {
+    by_id: HashMap<UserId, User>,
+    by_username: HashMap<Username, UserId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MemoryUserStore {
+    accounts: Arc<Mutex<Accounts>>,
+}
+
+impl MemoryUserStore {
+    fn lock(&self) -> MutexGuard<'_, Accounts> {
+        // Every write below completes before it could panic, so a poisoned lock still guards
+        // consistent maps.
+        self.accounts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl UserStore for MemoryUserStore {
+    async fn create(&self, user: &User) -> Result<(), Error> {
+        let mut accounts = self.lock();
+        if accounts.by_username.contains_key(&user.username) {
+            return Err(Error::UsernameTaken);
+        }
+        accounts.by_username.insert(user.username.clone(), user.id);
+        accounts.by_id.insert(user.id, user.clone());
+        Ok(())
+    }
+
+    async fn find_by_username(&self, username: &Username) -> Result<Option<User>, Error> {
+        let accounts = self.lock();
+        Ok(accounts.by_username.get(username).and_then(|id| accounts.by_id.get(id)).cloned())
+    }
+
+    async fn find_by_id(&self, id: &UserId) -> Result<Option<User>, Error> {
+        Ok(self.lock().by_id.get(id).cloned())
+    }
+
+    async fn set_disabled(&self, id: &UserId, disabled: bool) -> Result<bool, Error> {
+        Ok(self.lock().by_id.get_mut(id).map(|user| user.disabled = disabled).is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hashing::PasswordHash;
+    use crate::users::unix_now;
+
+    fn user(name: &str) -> User {
+        User {
+            id: UserId::generate(),
+            username: Username::parse(name).expect("valid"),
+            password_hash: Some(PasswordHash::from_stored("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned())),
+            email: None,
+            disabled: false,
+            created_at: unix_now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn creates_and_finds_by_username_and_id() {
+        let store = MemoryUserStore::default();
+        let alice = user("alice");
+        store.create(&alice).await.expect("create");
+        assert_eq!(
+            store.find_by_username(&Username::parse("ALICE").expect("valid")).await.expect("find"),
+            Some(alice.clone())
+        );
+        assert_eq!(store.find_by_id(&alice.id).await.expect("find"), Some(alice));
+        assert_eq!(store.find_by_username(&Username::parse("bob").expect("valid")).await.expect("find"), None);
+    }
+
+    #[tokio::test]
+    async fn a_taken_username_is_refused_whatever_its_case() {
+        let store = MemoryUserStore::default();
+        let first = user("alice");
+        store.create(&first).await.expect("create");
+        assert!(matches!(store.create(&user("Alice")).await, Err(Error::UsernameTaken)));
+        assert_eq!(store.find_by_username(&first.username).await.expect("find").map(|u| u.id), Some(first.id));
+    }
+
+    #[tokio::test]
+    async fn disabling_flags_the_account() {
+        let store = MemoryUserStore::default();
+        let alice = user("alice");
+        store.create(&alice).await.expect("create");
+        assert!(store.set_disabled(&alice.id, true).await.expect("disable"));
+        assert!(store.find_by_id(&alice.id).await.expect("find").expect("exists").disabled);
+        assert!(!store.set_disabled(&UserId::generate(), true).await.expect("no such user"));
+    }
+}

@@ -1,0 +1,208 @@
+//! Accounts in Redis.
+//!
+//! Keys:
+//! - `authn:user:{id}`: a hash with `id`, `username`, `password_hash` (absent for accounts without a
+//!   password), `email` (absent when none), `disabled` (`0`/`1`) and `created_at` (Unix seconds);
+//! - `authn:username:{lowercase username}`: the account's id.
+//!
+//! A Lua script takes the username key with `SET NX` and writes the hash in the same atomic step, so a
+//! username is never half-taken and two concurrent registrations cannot both win.
+
+use super::{User, UserStore};
+use crate::domain::{Email, UserId, Username};
+use crate::error::Error;
+use crate::hashing::PasswordHash;
+use redis_kit::RedisPool;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+pub const USER_KEY_PREFIX: &str = "authn:user:";
+pub const USERNAME_KEY_PREFIX: &str = "authn:username:";
+
+/// `KEYS[1]` the username key, `KEYS[2]` the user hash; `ARGV[1]` the id, then field/value pairs.
+/// Returns 1 when created, 0 when the username was taken.
+static CREATE: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+        if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+            return 0
+        end
+        redis.call('HSET', KEYS[2], unpack(ARGV, 2))
+        return 1
+        ",
+    )
+});
+
+/// Sets `disabled` on an existing hash only, so a stray id never creates a half-account.
+static SET_DISABLED: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+        if redis.call('EXISTS', KEYS[1]) == 0 then
+            return 0
+        end
+        redis.call('HSET', KEYS[1], 'disabled', ARGV[1])
+        return 1
+        ",
+    )
+});
+
+#[derive(Debug, Clone)]
+pub struct RedisUserStore {
+    pool: RedisPool,
+}
+
+impl RedisUserStore {
+    pub fn new(pool: RedisPool) -> Self {
+        Self { pool }
+    }
+}
+
+fn user_key(id: &UserId) -> String {
+    format!("{USER_KEY_PREFIX}{id}")
+}
+
+fn username_key(username: &Username) -> String {
+    format!("{USERNAME_KEY_PREFIX}{username}")
+}
+
+fn to_fields(user: &User) -> Vec<(&'static str, String)> {
+    let mut fields = vec![
+        ("id", user.id.to_string()),
+        ("username", user.username.to_string()),
+        ("disabled", if user.disabled { "1" } else { "0" }.to_owned()),
+        ("created_at", user.created_at.to_string()),
+    ];
+    if let Some(hash) = &user.password_hash {
+        fields.push(("password_hash", hash.as_str().to_owned()));
+    }
+    if let Some(email) = &user.email {
+        fields.push(("email", email.to_string()));
+    }
+    fields
+}
+
+/// Reads a user hash back; an empty hash is no user.
+fn from_fields(mut fields: HashMap<String, String>) -> Result<Option<User>, Error> {
+    if fields.is_empty() {
+        return Ok(None);
+    }
+    let mut take = |name: &str| fields.remove(name);
+    let corrupt = |what: &str| Error::CorruptRecord(format!("user hash: {what}"));
+    let id = take("id").ok_or_else(|| corrupt("no id"))?;
+    let id = UserId::parse(&id).map_err(|_| corrupt("id is not a UUID"))?;
+    let username = take("username").ok_or_else(|| corrupt("no username"))?;
+    let username = Username::parse(&username).map_err(|_| corrupt("invalid username"))?;
+    let email = take("email").map(|email| Email::parse(&email)).transpose().map_err(|_| corrupt("invalid email"))?;
+    let disabled = match take("disabled").as_deref() {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(_) => return Err(corrupt("disabled is not 0 or 1")),
+    };
+    let created_at = take("created_at").and_then(|at| at.parse().ok()).ok_or_else(|| corrupt("bad created_at"))?;
+    Ok(Some(User {
+        id,
+        username,
+        password_hash: take("password_hash").map(PasswordHash::from_stored),
+        email,
+        disabled,
+        created_at,
+    }))
+}
+
+impl UserStore for RedisUserStore {
+    async fn create(&self, user: &User) -> Result<(), Error> {
+        let keys = [username_key(&user.username), user_key(&user.id)];
+        let id = user.id.to_string();
+        let fields = to_fields(user);
+        let created: i64 = self
+            .pool
+            .run(|mut connection| async move {
+                let mut invocation = CREATE.key(&keys[..]);
+                invocation.arg(id);
+                for (name, value) in &fields {
+                    invocation.arg(*name).arg(value);
+                }
+                invocation.invoke_async(&mut connection).await
+            })
+            .await?;
+        if created == 1 { Ok(()) } else { Err(Error::UsernameTaken) }
+    }
+
+    async fn find_by_username(&self, username: &Username) -> Result<Option<User>, Error> {
+        let index = username_key(username);
+        // Two commands on one checked-out connection: index, then hash. Not atomic, and need not be:
+        // accounts are never deleted, so an id found in the index always has its hash.
+        let fields: HashMap<String, String> = self
+            .pool
+            .run(|mut connection| async move {
+                let id: Option<String> = redis::cmd("GET").arg(&index).query_async(&mut connection).await?;
+                match id {
+                    Some(id) => {
+                        redis::cmd("HGETALL").arg(format!("{USER_KEY_PREFIX}{id}")).query_async(&mut connection).await
+                    }
+                    None => Ok(HashMap::new()),
+                }
+            })
+            .await?;
+        from_fields(fields)
+    }
+
+    async fn find_by_id(&self, id: &UserId) -> Result<Option<User>, Error> {
+        let key = user_key(id);
+        let fields: HashMap<String, String> = self
+            .pool
+            .run(|mut connection| async move { redis::cmd("HGETALL").arg(key).query_async(&mut connection).await })
+            .await?;
+        from_fields(fields)
+    }
+
+    async fn set_disabled(&self, id: &UserId, disabled: bool) -> Result<bool, Error> {
+        let key = user_key(id);
+        let flag = if disabled { "1" } else { "0" };
+        let updated: i64 = self
+            .pool
+            .run(|mut connection| async move { SET_DISABLED.key(key).arg(flag).invoke_async(&mut connection).await })
+            .await?;
+        Ok(updated == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::users::unix_now;
+
+    fn user() -> User {
+        User {
+            id: UserId::generate(),
+            username: Username::parse("alice").expect("valid"),
+            password_hash: Some(PasswordHash::from_stored("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned())),
+            email: Some(Email::parse("alice@example.com").expect("valid")),
+            disabled: true,
+            created_at: unix_now(),
+        }
+    }
+
+    #[test]
+    fn fields_round_trip() {
+        let user = user();
+        let fields = to_fields(&user).into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
+        assert_eq!(from_fields(fields).expect("parses"), Some(user));
+    }
+
+    #[test]
+    fn optional_fields_may_be_absent() {
+        let user = User { password_hash: None, email: None, disabled: false, ..user() };
+        let fields: HashMap<String, String> =
+            to_fields(&user).into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
+        assert!(!fields.contains_key("password_hash") && !fields.contains_key("email"));
+        assert_eq!(from_fields(fields).expect("parses"), Some(user));
+    }
+
+    #[test]
+    fn an_empty_hash_is_no_user_and_a_broken_one_is_an_error() {
+        assert_eq!(from_fields(HashMap::new()).expect("parses"), None);
+        let broken = HashMap::from([("id".to_owned(), "nope".to_owned())]);
+        assert!(matches!(from_fields(broken), Err(Error::CorruptRecord(_))));
+    }
+}

@@ -1,0 +1,98 @@
+//! Login lockout: per username and per client address, 429 with `Retry-After` even for the right password.
+
+use crate::helpers::{MAX_FAILURES, PASSWORD, header, problem, spawn_app, spawn_app_with};
+use std::time::Duration;
+
+#[tokio::test]
+async fn a_username_locks_after_max_failures_even_for_the_right_password() {
+    let app = spawn_app().await;
+    app.register_user("alice").await;
+    // Each failure from its own address, so only the username's counter reaches the limit.
+    for attempt in 0..MAX_FAILURES {
+        let response = app.login_from(&format!("203.0.113.{}", 10 + attempt), "alice", "wrong password").await;
+        assert_eq!(response.status(), 401);
+    }
+    let response = app.login_from("203.0.113.99", "ALICE", PASSWORD).await;
+    assert_eq!(response.status(), 429);
+    let retry_after: u64 = header(&response, "retry-after").expect("retry-after").parse().expect("seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(problem(response).await["status"], 429);
+    assert!(app.token_service.mints().is_empty());
+    // Another user is not affected.
+    app.register_user("bob").await;
+    assert_eq!(app.login_from("203.0.113.99", "bob", PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn an_unknown_username_locks_the_same_way() {
+    let app = spawn_app().await;
+    for attempt in 0..MAX_FAILURES {
+        let response = app.login_from(&format!("203.0.113.{}", 10 + attempt), "ghost", "whatever pw").await;
+        assert_eq!(response.status(), 401);
+    }
+    assert_eq!(app.login_from("203.0.113.99", "ghost", "whatever pw").await.status(), 429);
+}
+
+#[tokio::test]
+async fn a_client_address_locks_across_usernames() {
+    let app = spawn_app().await;
+    app.register_user("alice").await;
+    for attempt in 0..MAX_FAILURES {
+        let response = app.login_from("198.51.100.7", &format!("guess{attempt}"), "wrong password").await;
+        assert_eq!(response.status(), 401);
+    }
+    let locked = app.login_from("198.51.100.7", "alice", PASSWORD).await;
+    assert_eq!(locked.status(), 429);
+    assert!(header(&locked, "retry-after").is_some());
+    // The same account from another address is fine: only the address is locked.
+    assert_eq!(app.login_from("198.51.100.8", "alice", PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_lock_lifts_when_the_window_passes() {
+    let app = spawn_app_with(|settings| settings.lockout.window = Duration::from_secs(2)).await;
+    app.register_user("alice").await;
+    for _ in 0..MAX_FAILURES {
+        assert_eq!(app.login("alice", "wrong password").await.status(), 401);
+    }
+    let locked = app.login("alice", PASSWORD).await;
+    assert_eq!(locked.status(), 429);
+    let retry_after: u64 = header(&locked, "retry-after").expect("retry-after").parse().expect("seconds");
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    assert_eq!(app.login("alice", PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_success_clears_the_username_counter() {
+    let app = spawn_app().await;
+    app.register_user("alice").await;
+    let mut address = 0;
+    let mut login = |password: &'static str| {
+        address += 1;
+        let from = format!("203.0.113.{address}");
+        let app = &app;
+        async move { app.login_from(&from, "alice", password).await.status() }
+    };
+    for _ in 0..MAX_FAILURES - 1 {
+        assert_eq!(login("wrong password").await, 401);
+    }
+    assert_eq!(login(PASSWORD).await, 200);
+    for _ in 0..MAX_FAILURES - 1 {
+        assert_eq!(login("wrong password").await, 401);
+    }
+    assert_eq!(login(PASSWORD).await, 200);
+}
+
+#[tokio::test]
+async fn counters_live_in_redis_with_an_expiry() {
+    let app = spawn_app().await;
+    assert_eq!(app.login_from("203.0.113.5", "Alice", "wrong password").await.status(), 401);
+    let mut redis = app.redis.client().await;
+    for key in ["authn:login-failures:user:alice", "authn:login-failures:ip:203.0.113.5"] {
+        let count: i64 = redis::cmd("GET").arg(key).query_async(&mut redis).await.expect("get");
+        assert_eq!(count, 1, "{key}");
+        let ttl: i64 = redis::cmd("PTTL").arg(key).query_async(&mut redis).await.expect("pttl");
+        assert!(ttl > 0 && ttl <= 60_000, "{key}: {ttl}");
+    }
+}

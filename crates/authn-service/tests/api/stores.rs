@@ -1,0 +1,120 @@
+//! One contract per storage trait, run against the Redis and the in-memory implementation alike.
+
+use crate::helpers::{PASSWORD, StandInTokenService, TestRedis, http_client, start, test_settings};
+use authn_service::domain::{Email, UserId, Username};
+use authn_service::error::Error;
+use authn_service::hashing::PasswordHash;
+use authn_service::lockout::memory_store::MemoryFailureStore;
+use authn_service::lockout::redis_store::RedisFailureStore;
+use authn_service::lockout::{FailureStore, FailureSubject, LockoutPolicy};
+use authn_service::users::memory_store::MemoryUserStore;
+use authn_service::users::redis_store::RedisUserStore;
+use authn_service::users::{User, UserStore, unix_now};
+use redis_kit::{RedisPool, RedisTimeouts};
+use std::time::Duration;
+
+fn user(name: &str) -> User {
+    User {
+        id: UserId::generate(),
+        username: Username::parse(name).expect("valid"),
+        password_hash: Some(PasswordHash::from_stored("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned())),
+        email: Some(Email::parse("someone@example.com").expect("valid")),
+        disabled: false,
+        created_at: unix_now(),
+    }
+}
+
+async fn user_store_contract(store: impl UserStore) {
+    let alice = user("alice");
+    store.create(&alice).await.expect("create");
+    let name = |raw: &str| Username::parse(raw).expect("valid");
+    assert_eq!(store.find_by_username(&name("ALICE")).await.expect("find"), Some(alice.clone()));
+    assert_eq!(store.find_by_id(&alice.id).await.expect("find"), Some(alice.clone()));
+    assert_eq!(store.find_by_username(&name("bob")).await.expect("find"), None);
+    assert_eq!(store.find_by_id(&UserId::generate()).await.expect("find"), None);
+
+    assert!(matches!(store.create(&user("Alice")).await, Err(Error::UsernameTaken)));
+    assert_eq!(store.find_by_username(&name("alice")).await.expect("find").map(|u| u.id), Some(alice.id));
+
+    let passwordless = User { password_hash: None, email: None, ..user("sso-user") };
+    store.create(&passwordless).await.expect("create");
+    assert_eq!(store.find_by_id(&passwordless.id).await.expect("find"), Some(passwordless));
+
+    assert!(store.set_disabled(&alice.id, true).await.expect("disable"));
+    assert!(store.find_by_id(&alice.id).await.expect("find").expect("exists").disabled);
+    assert!(store.set_disabled(&alice.id, false).await.expect("enable"));
+    assert!(!store.find_by_id(&alice.id).await.expect("find").expect("exists").disabled);
+    let stranger = UserId::generate();
+    assert!(!store.set_disabled(&stranger, true).await.expect("no such user"));
+    assert_eq!(store.find_by_id(&stranger).await.expect("find"), None, "no half-account was created");
+}
+
+async fn failure_store_contract(store: impl FailureStore) {
+    let alice = FailureSubject::Username(Username::parse("alice").expect("valid"));
+    let address = FailureSubject::Address("203.0.113.9".parse().expect("ip"));
+    let both = [alice.clone(), address.clone()];
+    let counts = store.counts(&both).await.expect("counts");
+    assert!(counts.iter().all(|count| count.failures == 0));
+
+    let policy = LockoutPolicy { max_failures: 3, window: Duration::from_secs(1) };
+    store.record(&both, policy).await.expect("record");
+    store.record(std::slice::from_ref(&address), policy).await.expect("record");
+    let counts = store.counts(&both).await.expect("counts");
+    assert_eq!((counts[0].failures, counts[1].failures), (1, 2));
+    assert!(counts.iter().all(|count| count.resets_in > Duration::ZERO && count.resets_in <= policy.window));
+
+    store.clear(&alice).await.expect("clear");
+    assert_eq!(store.counts(&both).await.expect("counts")[0].failures, 0);
+
+    // The failure that reaches the limit restarts the window: the lockout lasts a full window.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    store.record(std::slice::from_ref(&address), policy).await.expect("record");
+    let locked = store.counts(std::slice::from_ref(&address)).await.expect("counts")[0];
+    assert_eq!(locked.failures, 3);
+    assert!(locked.resets_in > Duration::from_millis(900), "{locked:?}");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(store.counts(&both).await.expect("counts")[1].failures, 3, "past the first window, still locked");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(store.counts(&both).await.expect("counts")[1].failures, 0, "the lockout window passed");
+}
+
+fn redis_pool(redis: &TestRedis) -> RedisPool {
+    RedisPool::new(&redis.url(), RedisTimeouts::default()).expect("pool")
+}
+
+#[tokio::test]
+async fn the_memory_user_store_keeps_the_contract() {
+    user_store_contract(MemoryUserStore::default()).await;
+}
+
+#[tokio::test]
+async fn the_redis_user_store_keeps_the_contract() {
+    let redis = TestRedis::start().await;
+    user_store_contract(RedisUserStore::new(redis_pool(&redis))).await;
+}
+
+#[tokio::test]
+async fn the_memory_failure_store_keeps_the_contract() {
+    failure_store_contract(MemoryFailureStore::default()).await;
+}
+
+#[tokio::test]
+async fn the_redis_failure_store_keeps_the_contract() {
+    let redis = TestRedis::start().await;
+    failure_store_contract(RedisFailureStore::new(redis_pool(&redis))).await;
+}
+
+#[tokio::test]
+async fn without_redis_a_dev_app_serves_from_memory() {
+    let token_service = StandInTokenService::start().await;
+    let address = start(test_settings(None, &token_service.url)).await;
+    let http = http_client();
+    let body = serde_json::json!({"username": "alice", "password": PASSWORD});
+    assert_eq!(http.post(format!("{address}/register")).json(&body).send().await.expect("request").status(), 201);
+    assert_eq!(http.post(format!("{address}/register")).json(&body).send().await.expect("request").status(), 409);
+    assert_eq!(http.post(format!("{address}/login")).json(&body).send().await.expect("request").status(), 200);
+    let ready = http.get(format!("{address}/readyz")).send().await.expect("request");
+    assert_eq!(ready.status(), 200);
+    let checks = ready.json::<serde_json::Value>().await.expect("json")["checks"].clone();
+    assert_eq!(checks.as_array().expect("checks").len(), 1, "no redis check without redis: {checks}");
+}

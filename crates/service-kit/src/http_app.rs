@@ -1,0 +1,23 @@
+//! Pieces every service's `App` is built with, so that all three answer the same way at the edges.
+
+use crate::problem::HttpProblem;
+use actix_web::{HttpRequest, HttpResponse};
+
+/// The default service: unknown routes get a 404 problem rather than actix's empty body.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    HttpProblem::not_found(format!("no route for {} {}", req.method(), req.path())).to_response()
+}
+
+/// Middleware (for `actix_web::middleware::from_fn`) that sets `Cache-Control: no-store` unless the handler
+/// chose a policy: answers carry tokens and session data that no cache may keep.
+pub async fn no_store(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+    let mut response = next.call(req).await?;
+    if !response.headers().contains_key(CACHE_CONTROL) {
+        response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
+}

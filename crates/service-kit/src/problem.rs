@@ -1,0 +1,167 @@
+//! RFC 9457 problem responses. Every service maps its own error enum onto [`HttpProblem`] in one place;
+//! this type renders the body and the headers the contract asks for (`Retry-After`, `WWW-Authenticate`).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use actix_web::{HttpResponse, ResponseError};
+use auth_proto::problem::{PROBLEM_CONTENT_TYPE, Problem};
+use std::fmt;
+
+/// The `WWW-Authenticate: Bearer` challenge of a 401.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BearerChallenge {
+    /// No credentials were presented.
+    Missing,
+    /// A token was presented and refused (RFC 6750 `invalid_token`).
+    InvalidToken,
+}
+
+impl BearerChallenge {
+    fn header_value(self) -> &'static str {
+        match self {
+            BearerChallenge::Missing => "Bearer",
+            BearerChallenge::InvalidToken => "Bearer error=\"invalid_token\"",
+        }
+    }
+}
+
+/// A problem answer: status, a stable slug for `type`, a short title and a detail safe for the client.
+#[derive(Debug, Clone)]
+pub struct HttpProblem {
+    status: StatusCode,
+    slug: &'static str,
+    title: &'static str,
+    detail: String,
+    retry_after_seconds: Option<u64>,
+    challenge: Option<BearerChallenge>,
+}
+
+impl HttpProblem {
+    pub fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        Self { status, slug, title, detail: detail.into(), retry_after_seconds: None, challenge: None }
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_seconds = Some(seconds.max(1));
+        self
+    }
+
+    pub fn with_challenge(mut self, challenge: BearerChallenge) -> Self {
+        self.challenge = Some(challenge);
+        self
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+    }
+
+    pub fn unauthorized(challenge: BearerChallenge, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized", detail).with_challenge(challenge)
+    }
+
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Payload too large",
+            format!("request bodies are limited to {} bytes", crate::body::BODY_LIMIT_BYTES),
+        )
+    }
+
+    /// A dependency (Redis, a peer service) did not answer in time; the client may retry shortly.
+    pub fn dependency_unavailable(dependency: &str) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "dependency-unavailable",
+            "Service unavailable",
+            format!("{dependency} is unavailable; retry shortly"),
+        )
+        .with_retry_after(DEPENDENCY_RETRY_AFTER_SECONDS)
+    }
+
+    /// Something failed that the client cannot fix; the cause is logged, never sent.
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "the request could not be completed")
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
+    pub fn to_response(&self) -> HttpResponse {
+        let body = Problem {
+            kind: format!("{PROBLEM_TYPE_BASE}{}", self.slug),
+            title: self.title.to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+        };
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((CONTENT_TYPE, PROBLEM_CONTENT_TYPE));
+        if let Some(seconds) = self.retry_after_seconds {
+            response.insert_header((RETRY_AFTER, seconds.to_string()));
+        }
+        if let Some(challenge) = self.challenge {
+            response.insert_header((WWW_AUTHENTICATE, challenge.header_value()));
+        }
+        match serde_json::to_vec(&body) {
+            Ok(bytes) => response.body(bytes),
+            Err(_) => response.finish(),
+        }
+    }
+}
+
+/// Problem `type` URIs are this prefix plus a stable slug, so clients can switch on them.
+pub const PROBLEM_TYPE_BASE: &str = "urn:auth-platform:problem:";
+
+/// How long a client should wait before retrying after a dependency failed.
+pub const DEPENDENCY_RETRY_AFTER_SECONDS: u64 = 2;
+
+impl fmt::Display for HttpProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.title, self.detail)
+    }
+}
+
+impl std::error::Error for HttpProblem {}
+
+impl ResponseError for HttpProblem {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.to_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    #[actix_web::test]
+    async fn renders_problem_json_with_headers() {
+        let problem = HttpProblem::dependency_unavailable("redis");
+        let response = problem.to_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get(CONTENT_TYPE).unwrap(), PROBLEM_CONTENT_TYPE);
+        assert_eq!(response.headers().get(RETRY_AFTER).unwrap(), "2");
+        let body: Problem = serde_json::from_slice(&to_bytes(response.into_body()).await.unwrap()).unwrap();
+        assert_eq!(body.status, 503);
+        assert_eq!(body.kind, "urn:auth-platform:problem:dependency-unavailable");
+    }
+
+    #[test]
+    fn unauthorized_carries_the_bearer_challenge() {
+        let response = HttpProblem::unauthorized(BearerChallenge::InvalidToken, "expired").to_response();
+        assert_eq!(response.headers().get(WWW_AUTHENTICATE).unwrap(), "Bearer error=\"invalid_token\"");
+    }
+}

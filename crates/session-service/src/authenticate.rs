@@ -1,0 +1,59 @@
+//! The hot path of every request behind the gateway: the bearer token is verified locally (cached keys,
+//! algorithm pinned), then one store round trip checks that its session is alive, belongs to its
+//! subject, and that its jti is not revoked.
+
+use crate::domain::clock;
+use crate::error::SessionError;
+use crate::state::AppState;
+use crate::store::{LiveSession, SessionStore};
+use actix_web::HttpRequest;
+use auth_jwt::verify::VerifyError;
+use auth_proto::claims::AccessClaims;
+use service_kit::bearer::bearer_token;
+
+/// A request whose access token is valid and whose session is live.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub claims: AccessClaims,
+    pub session: LiveSession,
+}
+
+pub async fn authenticate<S: SessionStore>(
+    req: &HttpRequest,
+    state: &AppState<S>,
+) -> Result<Authenticated, SessionError> {
+    let token = bearer_token(req)?;
+    let claims = verify_token(state, token).await?;
+    let session = state
+        .store
+        .touch(&claims.sid, &claims.sub, &claims.jti, clock::now(), true)
+        .await?
+        .ok_or(SessionError::InvalidToken("the session has ended or the token was revoked"))?;
+    Ok(Authenticated { claims, session })
+}
+
+/// Verifies signature and claims; an unknown `kid` re-fetches the JWKS once before giving up.
+pub async fn verify_token<S>(state: &AppState<S>, token: &str) -> Result<AccessClaims, SessionError> {
+    match state.verifier.verify(token, &state.keys.current()) {
+        Ok(claims) => Ok(claims),
+        Err(VerifyError::UnknownKey { .. }) => {
+            if let Err(error) = state.keys.refresh_rate_limited().await {
+                if !state.keys.is_loaded() {
+                    return Err(SessionError::KeysUnavailable(error.to_string()));
+                }
+                tracing::warn!(%error, "JWKS re-fetch for an unknown kid failed");
+            }
+            state.verifier.verify(token, &state.keys.current()).map_err(refusal)
+        }
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+fn refusal(error: VerifyError) -> SessionError {
+    SessionError::InvalidToken(match error {
+        VerifyError::Malformed => "malformed",
+        VerifyError::UnknownKey { .. } => "unknown signing key",
+        VerifyError::Expired => "expired",
+        VerifyError::Rejected(reason) => reason,
+    })
+}

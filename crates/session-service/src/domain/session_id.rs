@@ -1,0 +1,43 @@
+//! A session id: a random UUID v4, the `sid` claim of every access token of the session.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SessionId(String);
+
+impl SessionId {
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
+
+    /// Accepts only the canonical hyphenated form, so one session has one spelling.
+    pub fn parse(value: &str) -> Option<Self> {
+        let parsed = uuid::Uuid::try_parse(value).ok()?;
+        let canonical = parsed.hyphenated().to_string();
+        (canonical == value).then_some(Self(canonical))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_canonical_uuids_parse() {
+        let id = SessionId::generate();
+        assert_eq!(SessionId::parse(id.as_str()), Some(id.clone()));
+        assert!(SessionId::parse(&id.as_str().to_uppercase()).is_none());
+        assert!(SessionId::parse("session-1").is_none());
+        assert!(SessionId::parse("").is_none());
+    }
+}

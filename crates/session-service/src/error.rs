@@ -1,0 +1,72 @@
+//! The session service's one error type, and its mapping to problem+json: the only place that decides
+//! which status and words a client sees. Internal causes are logged here, never sent.
+
+use crate::store::StoreError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use service_kit::problem::{BearerChallenge, HttpProblem};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// Refused at the HTTP edge (bearer parsing, body limits) with a problem already chosen.
+    #[error("{0}")]
+    Edge(#[from] HttpProblem),
+    #[error("the access token is refused: {0}")]
+    InvalidToken(&'static str),
+    #[error("no such session")]
+    SessionNotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("the refresh token is refused")]
+    RefreshRefused { reused: bool },
+    #[error("session store unavailable: {0}")]
+    Store(#[from] StoreError),
+    #[error("signing keys unavailable: {0}")]
+    KeysUnavailable(String),
+}
+
+impl SessionError {
+    fn problem(&self) -> HttpProblem {
+        match self {
+            SessionError::Edge(problem) => problem.clone(),
+            SessionError::InvalidToken(reason) => HttpProblem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid-token",
+                "Invalid token",
+                format!("the access token is not valid: {reason}"),
+            )
+            .with_challenge(BearerChallenge::InvalidToken),
+            SessionError::SessionNotFound => HttpProblem::not_found("no such session of this user"),
+            SessionError::BadRequest(detail) => HttpProblem::bad_request(detail.clone()),
+            SessionError::RefreshRefused { reused: true } => HttpProblem::new(
+                StatusCode::UNAUTHORIZED,
+                "refresh-token-reused",
+                "Refresh token reused",
+                "this refresh token was already used; its session has been ended",
+            ),
+            SessionError::RefreshRefused { reused: false } => HttpProblem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid-refresh-token",
+                "Invalid refresh token",
+                "the refresh token is unknown, expired or revoked",
+            ),
+            SessionError::Store(_) => HttpProblem::dependency_unavailable("the session store"),
+            SessionError::KeysUnavailable(_) => HttpProblem::dependency_unavailable("the token service's JWKS"),
+        }
+    }
+}
+
+impl ResponseError for SessionError {
+    fn status_code(&self) -> StatusCode {
+        self.problem().status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            SessionError::Store(cause) => tracing::warn!(error = %cause, "session store failed"),
+            SessionError::KeysUnavailable(cause) => tracing::warn!(error = %cause, "signing keys unavailable"),
+            _ => {}
+        }
+        self.problem().to_response()
+    }
+}

@@ -1,0 +1,150 @@
+//! The keys that verify access tokens: fetched from the token service's JWKS and cached, re-fetched when
+//! a token names an unknown `kid` and refreshed periodically so retired keys drop out; or, with HS256,
+//! the shared secret. The hot path only clones an `Arc`.
+//!
+//! Re-fetches are single-flight and at most one per [`MIN_REFETCH_INTERVAL`]: a request that arrives
+//! during the cool-down waits for its end rather than being refused, so a freshly rotated key is accepted
+//! within a second, while a flood of random kids costs the token service one fetch a second at most.
+
+use auth_jwt::JwkSet;
+use auth_jwt::algorithm::SigningAlgorithm;
+use auth_jwt::jwks::VerificationKeys;
+use auth_jwt::keys::SigningKey;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// Unknown-kid re-fetches are at most this frequent.
+pub const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(1);
+/// While no key was ever loaded, the background task retries this often.
+const STARTUP_RETRY: Duration = Duration::from_secs(2);
+/// The JWKS is refreshed this often even when every kid is known.
+pub const PERIODIC_REFRESH: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFetchError {
+    #[error("the JWKS could not be fetched: {0}")]
+    Unreachable(String),
+    #[error("the JWKS is not a JWK set: {0}")]
+    Malformed(String),
+}
+
+#[derive(Debug)]
+enum Source {
+    Fixed,
+    Remote { url: String, client: reqwest::Client },
+}
+
+#[derive(Debug)]
+pub struct KeyCache {
+    algorithm: SigningAlgorithm,
+    source: Source,
+    keys: RwLock<Arc<VerificationKeys>>,
+    loaded: AtomicBool,
+    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl KeyCache {
+    /// HS256: the shared secret is the only key.
+    pub fn from_secret(secret: &[u8]) -> Result<Self, auth_jwt::keys::KeyError> {
+        let key = SigningKey::from_secret(secret)?;
+        Ok(Self {
+            algorithm: SigningAlgorithm::Hs256,
+            source: Source::Fixed,
+            keys: RwLock::new(Arc::new(VerificationKeys::from_signing_keys([&key]))),
+            loaded: AtomicBool::new(true),
+            last_fetch: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    /// Keys from a JWKS URL; nothing is fetched until [`KeyCache::refresh`] is called.
+    pub fn remote(url: &str, algorithm: SigningAlgorithm) -> Result<Self, KeyFetchError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(1))
+            .timeout(Duration::from_secs(3))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|error| KeyFetchError::Unreachable(error.to_string()))?;
+        Ok(Self {
+            algorithm,
+            source: Source::Remote { url: url.to_owned(), client },
+            keys: RwLock::new(Arc::new(VerificationKeys::default())),
+            loaded: AtomicBool::new(false),
+            last_fetch: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    pub fn current(&self) -> Arc<VerificationKeys> {
+        match self.keys.read() {
+            Ok(keys) => Arc::clone(&keys),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Whether keys were ever loaded: until then no token can be verified.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.load(Ordering::Acquire)
+    }
+
+    /// Fetches the JWKS now and replaces the cached keys.
+    pub async fn refresh(&self) -> Result<(), KeyFetchError> {
+        let mut last_fetch = self.last_fetch.lock().await;
+        *last_fetch = Some(Instant::now());
+        self.fetch_and_store().await
+    }
+
+    /// After a token named an unknown kid (or readiness found no keys): re-fetch, unless another request
+    /// fetched while this one waited; within the cool-down, wait for its end first.
+    pub async fn refresh_rate_limited(&self) -> Result<(), KeyFetchError> {
+        let asked_at = Instant::now();
+        let mut last_fetch = self.last_fetch.lock().await;
+        if let Some(at) = *last_fetch {
+            if at >= asked_at {
+                return Ok(());
+            }
+            let since = at.elapsed();
+            if since < MIN_REFETCH_INTERVAL {
+                tokio::time::sleep(MIN_REFETCH_INTERVAL - since).await;
+            }
+        }
+        *last_fetch = Some(Instant::now());
+        self.fetch_and_store().await
+    }
+
+    async fn fetch_and_store(&self) -> Result<(), KeyFetchError> {
+        let Source::Remote { url, client } = &self.source else { return Ok(()) };
+        let response = client
+            .get(url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|error| KeyFetchError::Unreachable(error.without_url().to_string()))?;
+        let set: JwkSet =
+            response.json().await.map_err(|error| KeyFetchError::Malformed(error.without_url().to_string()))?;
+        let keys = VerificationKeys::from_jwks(&set, self.algorithm);
+        tracing::debug!(keys = keys.len(), "JWKS fetched");
+        match self.keys.write() {
+            Ok(mut current) => *current = Arc::new(keys),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(keys),
+        }
+        self.loaded.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Refreshes the keys in the background for the life of the process.
+    pub fn spawn_periodic_refresh(self: &Arc<Self>) {
+        if matches!(self.source, Source::Fixed) {
+            return;
+        }
+        let cache = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = cache.refresh().await {
+                    tracing::warn!(%error, "JWKS refresh failed; keeping the cached keys");
+                }
+                let wait = if cache.is_loaded() { PERIODIC_REFRESH } else { STARTUP_RETRY };
+                tokio::time::sleep(wait).await;
+            }
+        });
+    }
+}

@@ -1,0 +1,183 @@
+//! `/internal/` routes, called by the token service only (the internal token is checked by the scope's
+//! middleware): open, rotate, check, look up and end sessions, and revoke access tokens.
+
+use crate::domain::clock::now;
+use crate::domain::refresh_hash::RefreshHash;
+use crate::domain::session_id::SessionId;
+use crate::error::SessionError;
+use crate::state::AppState;
+use crate::store::{NewSession, Rotation, RotationResult, SessionStore};
+use actix_web::{HttpResponse, web};
+use auth_proto::internal::SessionRecord;
+use auth_proto::internal::{
+    CheckSessionRequest, CheckSessionResponse, CreateSessionRequest, EndedSessions, RefreshHashRequest,
+    RevokeAccessRequest, RotateOutcome, RotateRequest, RotateResponse,
+};
+use auth_proto::problem::Problem;
+use service_kit::body::ApiBody;
+
+/// The longest session the service stores; a guard against a misconfigured caller.
+const MAX_TTL_SECONDS: i64 = 366 * 24 * 3600;
+const MAX_GRACE_SECONDS: i64 = 300;
+const MAX_ID_LENGTH: usize = 128;
+const MAX_USER_AGENT_LENGTH: usize = 256;
+const MAX_IP_LENGTH: usize = 64;
+const MAX_SEALED_LENGTH: usize = 512;
+
+fn refresh_hash(value: &str) -> Result<RefreshHash, SessionError> {
+    RefreshHash::parse(value).ok_or_else(|| SessionError::BadRequest("refresh_hash is not a SHA-256 hash".into()))
+}
+
+fn bounded(name: &str, value: &str, max: usize) -> Result<(), SessionError> {
+    if value.is_empty() || value.len() > max {
+        return Err(SessionError::BadRequest(format!("{name} must be 1 to {max} bytes")));
+    }
+    Ok(())
+}
+
+fn ttl(name: &str, value: i64, max: i64) -> Result<i64, SessionError> {
+    if !(0..=max).contains(&value) {
+        return Err(SessionError::BadRequest(format!("{name} must be between 0 and {max}")));
+    }
+    Ok(value)
+}
+
+fn truncated(value: Option<String>, max: usize) -> Option<String> {
+    value.filter(|value| !value.is_empty()).map(|mut value| {
+        if value.len() > max {
+            let mut end = max;
+            while !value.is_char_boundary(end) {
+                end -= 1;
+            }
+            value.truncate(end);
+        }
+        value
+    })
+}
+
+#[utoipa::path(post, path = "/internal/sessions", tag = "internal", security(("internal" = [])), request_body = CreateSessionRequest,
+    responses((status = 201, description = "The new session", body = SessionRecord), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(name = "create session", skip_all, fields(user_id = %body.0.user_id))]
+pub async fn create<S: SessionStore>(
+    state: web::Data<AppState<S>>,
+    body: ApiBody<CreateSessionRequest>,
+) -> Result<HttpResponse, SessionError> {
+    let request = body.0;
+    bounded("user_id", &request.user_id, MAX_ID_LENGTH)?;
+    bounded("username", &request.username, MAX_ID_LENGTH)?;
+    let ttl_seconds = ttl("ttl_seconds", request.ttl_seconds, MAX_TTL_SECONDS)?;
+    if ttl_seconds == 0 {
+        return Err(SessionError::BadRequest("ttl_seconds must be positive".into()));
+    }
+    let now = now();
+    let session = NewSession {
+        session_id: SessionId::generate(),
+        refresh_hash: refresh_hash(&request.refresh_hash)?,
+        user_id: request.user_id,
+        username: request.username,
+        amr: request.amr,
+        now,
+        expires_at: now + ttl_seconds,
+        user_agent: truncated(request.user_agent, MAX_USER_AGENT_LENGTH),
+        ip: truncated(request.ip, MAX_IP_LENGTH),
+    };
+    let record = state.store.create(session).await?;
+    tracing::info!(session_id = %record.session_id, "session opened");
+    Ok(HttpResponse::Created().json(record))
+}
+
+#[utoipa::path(post, path = "/internal/sessions/rotate", tag = "internal", security(("internal" = [])), request_body = RotateRequest,
+    responses((status = 200, description = "Rotated, or the same successor within the grace window", body = RotateResponse), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Unknown, expired or reused refresh token (reuse ends the session)", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(name = "rotate refresh token", skip_all)]
+pub async fn rotate<S: SessionStore>(
+    state: web::Data<AppState<S>>,
+    body: ApiBody<RotateRequest>,
+) -> Result<HttpResponse, SessionError> {
+    let request = body.0;
+    if request.sealed_successor.is_empty() || request.sealed_successor.len() > MAX_SEALED_LENGTH {
+        return Err(SessionError::BadRequest("sealed_successor has the wrong size".into()));
+    }
+    let rotation = Rotation {
+        presented: refresh_hash(&request.presented_hash)?,
+        successor: refresh_hash(&request.successor_hash)?,
+        sealed_successor: request.sealed_successor,
+        now: now(),
+        ttl_seconds: ttl("ttl_seconds", request.ttl_seconds, MAX_TTL_SECONDS)?,
+        grace_seconds: ttl("grace_seconds", request.grace_seconds, MAX_GRACE_SECONDS)?,
+    };
+    let response = match state.store.rotate(rotation).await? {
+        RotationResult::Rotated(session) => {
+            RotateResponse { outcome: RotateOutcome::Rotated, session, sealed_successor: None }
+        }
+        RotationResult::Grace { session, sealed_successor } => {
+            RotateResponse { outcome: RotateOutcome::Grace, session, sealed_successor: Some(sealed_successor) }
+        }
+        RotationResult::Unknown => return Err(SessionError::RefreshRefused { reused: false }),
+        RotationResult::Reused => {
+            tracing::warn!("refresh token reuse detected; session ended");
+            return Err(SessionError::RefreshRefused { reused: true });
+        }
+    };
+    Ok(HttpResponse::Ok().json(response))
+}
+
+#[utoipa::path(post, path = "/internal/sessions/check", tag = "internal", security(("internal" = [])), request_body = CheckSessionRequest,
+    responses((status = 200, description = "Whether the session is live and the jti unrevoked", body = CheckSessionResponse), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(name = "check session", skip_all)]
+pub async fn check<S: SessionStore>(
+    state: web::Data<AppState<S>>,
+    body: ApiBody<CheckSessionRequest>,
+) -> Result<HttpResponse, SessionError> {
+    let request = body.0;
+    let live = state.store.touch(&request.session_id, &request.user_id, &request.jti, now(), false).await?;
+    Ok(HttpResponse::Ok().json(CheckSessionResponse { active: live.is_some() }))
+}
+
+#[utoipa::path(post, path = "/internal/sessions/lookup", tag = "internal", security(("internal" = [])), request_body = RefreshHashRequest,
+    responses((status = 200, description = "The session whose current refresh token has this hash", body = SessionRecord), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No live session has this current refresh token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(name = "look up refresh token", skip_all)]
+pub async fn lookup<S: SessionStore>(
+    state: web::Data<AppState<S>>,
+    body: ApiBody<RefreshHashRequest>,
+) -> Result<HttpResponse, SessionError> {
+    let hash = refresh_hash(&body.0.refresh_hash)?;
+    let record = state.store.find_by_refresh(&hash, now()).await?.ok_or(SessionError::SessionNotFound)?;
+    Ok(HttpResponse::Ok().json(record))
+}
+
+#[utoipa::path(post, path = "/internal/sessions/end", tag = "internal", security(("internal" = [])), request_body = RefreshHashRequest,
+    responses((status = 200, description = "The session of this refresh token (current or rotated) ended", body = EndedSessions), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(name = "end session by refresh token", skip_all)]
+pub async fn end_by_refresh<S: SessionStore>(
+    state: web::Data<AppState<S>>,
+    body: ApiBody<RefreshHashRequest>,
+) -> Result<HttpResponse, SessionError> {
+    let hash = refresh_hash(&body.0.refresh_hash)?;
+    let invalidated = state.store.end_by_refresh(&hash).await?;
+    Ok(HttpResponse::Ok().json(EndedSessions { invalidated }))
+}
+
+#[utoipa::path(post, path = "/internal/revocations", tag = "internal", security(("internal" = [])), request_body = RevokeAccessRequest,
+    responses((status = 200, description = "The access token is refused until it expires"), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(name = "revoke access token", skip_all, fields(jti = %body.0.jti))]
+pub async fn revoke_access<S: SessionStore>(
+    state: web::Data<AppState<S>>,
+    body: ApiBody<RevokeAccessRequest>,
+) -> Result<HttpResponse, SessionError> {
+    let request = body.0;
+    bounded("jti", &request.jti, MAX_ID_LENGTH)?;
+    state.store.revoke_access(&request.jti, request.expires_at, now()).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "revoked": true })))
+}
+
+#[utoipa::path(post, path = "/internal/users/{user_id}/sessions/invalidate", tag = "internal", security(("internal" = [])), 
+    responses((status = 200, description = "Every session of the user ended", body = EndedSessions), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(name = "end user sessions", skip(state))]
+pub async fn end_user_sessions<S: SessionStore>(
+    state: web::Data<AppState<S>>,
+    user_id: web::Path<String>,
+) -> Result<HttpResponse, SessionError> {
+    bounded("user_id", &user_id, MAX_ID_LENGTH)?;
+    let invalidated = state.store.end_all(&user_id).await?;
+    Ok(HttpResponse::Ok().json(EndedSessions { invalidated }))
+}

@@ -1,0 +1,129 @@
+//! Builds the session service: picks the store, loads the verification keys, binds the listener and
+//! registers every route. Tests start it on port 0 exactly as `main` does.
+
+use crate::jwks_cache::KeyCache;
+use crate::openapi;
+use crate::routes::{health, internal, invalidate, list, status, verify};
+use crate::settings::{KeySource, Settings};
+use crate::state::AppState;
+use crate::store::SessionStore;
+use crate::store::memory_store::MemorySessionStore;
+use crate::store::redis_store::RedisSessionStore;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use actix_web_prom::PrometheusMetrics;
+use anyhow::Context;
+use auth_jwt::verify::TokenVerifier;
+use redis_kit::{RedisPool, RedisTimeouts};
+use secrecy::ExposeSecret;
+use service_kit::health::healthz;
+use service_kit::http_app::{no_store, not_found};
+use service_kit::internal_auth::require_internal_token;
+use service_kit::metrics::http_metrics;
+use service_kit::settings::InternalApiToken;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+pub struct Application {
+    local_addr: SocketAddr,
+    server: Server,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("local_addr", &self.local_addr).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let keys = Arc::new(match &settings.key_source {
+            KeySource::SharedSecret(secret) => {
+                KeyCache::from_secret(secret.expose_secret().as_bytes()).context("SECRET_KEY is not a usable key")?
+            }
+            KeySource::Jwks { url } => KeyCache::remote(url, settings.algorithm)?,
+        });
+        keys.spawn_periodic_refresh();
+        let verifier = TokenVerifier::new(settings.algorithm, &settings.issuer, &settings.audience);
+        match &settings.redis_url {
+            Some(url) => {
+                let pool = RedisPool::new(url, RedisTimeouts::default()).context("REDIS_URL is not a Redis URL")?;
+                Self::start(&settings, AppState { store: RedisSessionStore::new(pool), keys, verifier })
+            }
+            None => Self::start(&settings, AppState { store: MemorySessionStore::new(), keys, verifier }),
+        }
+    }
+
+    fn start<S: SessionStore>(settings: &Settings, state: AppState<S>) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.common.listen_addr)
+            .with_context(|| format!("cannot listen on {}", settings.common.listen_addr))?;
+        let local_addr = listener.local_addr()?;
+        let state = web::Data::new(state);
+        let internal_token = web::Data::new(settings.common.internal_api_token.clone());
+        let metrics = http_metrics("session")?;
+        let server = HttpServer::new(move || app::<S>(state.clone(), internal_token.clone(), metrics.clone()))
+            .listen(listener)?
+            .run();
+        tracing::info!(%local_addr, "session-service listening");
+        Ok(Self { local_addr, server })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    /// A handle that stops the server, for tests that take the service down.
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn app<S: SessionStore>(
+    state: web::Data<AppState<S>>,
+    internal_token: web::Data<InternalApiToken>,
+    metrics: PrometheusMetrics,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .wrap(from_fn(no_store))
+        .wrap(metrics)
+        .wrap(tracing_actix_web::TracingLogger::default())
+        .app_data(state)
+        .app_data(internal_token)
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(health::readyz::<S>))
+        .route("/openapi.json", web::get().to(openapi::openapi_json))
+        .route("/session/status", web::get().to(status::status::<S>))
+        .route("/session/list", web::get().to(list::list::<S>))
+        .route("/session/invalidate", web::post().to(invalidate::invalidate::<S>))
+        .route("/session/verify", web::to(verify::verify::<S>))
+        .route("/session/verify/{tail:.*}", web::to(verify::verify::<S>))
+        .service(
+            web::scope("/internal")
+                .wrap(from_fn(require_internal_token))
+                .route("/sessions", web::post().to(internal::create::<S>))
+                .route("/sessions/rotate", web::post().to(internal::rotate::<S>))
+                .route("/sessions/check", web::post().to(internal::check::<S>))
+                .route("/sessions/lookup", web::post().to(internal::lookup::<S>))
+                .route("/sessions/end", web::post().to(internal::end_by_refresh::<S>))
+                .route("/revocations", web::post().to(internal::revoke_access::<S>))
+                .route("/users/{user_id}/sessions/invalidate", web::post().to(internal::end_user_sessions::<S>)),
+        )
+        .default_service(web::to(not_found))
+}

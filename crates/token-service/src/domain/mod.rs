@@ -1,0 +1,3 @@
+//! Values the token service creates and accepts only in valid form.
+
+pub mod refresh_token;

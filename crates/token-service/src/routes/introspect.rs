@@ -1,0 +1,77 @@
+//! `POST /token/introspect` (RFC 7662), for resource servers holding the internal API token (checked by
+//! the route's middleware). Active means: signature and claims valid, session live, jti not revoked; or,
+//! for a refresh token, that it is its session's current one.
+
+use super::looks_like_jwt;
+use crate::domain::refresh_token::RefreshToken;
+use crate::error::TokenError;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use auth_proto::internal::CheckSessionRequest;
+use auth_proto::problem::Problem;
+use auth_proto::public::{IntrospectResponse, TokenRequest};
+use service_kit::body::ApiBody;
+
+#[utoipa::path(post, path = "/token/introspect", tag = "token", security(("internal" = [])), request_body(content((TokenRequest = "application/json"), (TokenRequest = "application/x-www-form-urlencoded"))),
+    description = "RFC 7662, for holders of the internal API token.",
+    responses(
+        (status = 200, description = "Whether the token is active, and its claims when it is", body = IntrospectResponse),
+        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(name = "introspect token", skip_all)]
+pub async fn introspect(state: web::Data<AppState>, body: ApiBody<TokenRequest>) -> Result<HttpResponse, TokenError> {
+    let token = body.0.token;
+    let answer = if looks_like_jwt(&token) {
+        introspect_access(&state, &token).await?
+    } else if let Some(refresh_token) = RefreshToken::parse(&token) {
+        introspect_refresh(&state, &refresh_token).await?
+    } else {
+        IntrospectResponse::default()
+    };
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+async fn introspect_access(state: &AppState, token: &str) -> Result<IntrospectResponse, TokenError> {
+    let Ok(claims) = state.verifier.verify(token, state.keys.verification()) else {
+        return Ok(IntrospectResponse::default());
+    };
+    let check =
+        CheckSessionRequest { session_id: claims.sid.clone(), user_id: claims.sub.clone(), jti: claims.jti.clone() };
+    if !state.sessions.check(&check).await?.active {
+        return Ok(IntrospectResponse::default());
+    }
+    Ok(IntrospectResponse {
+        active: true,
+        sub: Some(claims.sub),
+        sid: Some(claims.sid),
+        jti: Some(claims.jti),
+        exp: Some(claims.exp),
+        iat: Some(claims.iat),
+        iss: Some(claims.iss),
+        aud: Some(claims.aud),
+        token_type: Some("access_token".to_owned()),
+        username: Some(claims.preferred_username),
+    })
+}
+
+async fn introspect_refresh(state: &AppState, token: &RefreshToken) -> Result<IntrospectResponse, TokenError> {
+    let session = match state.sessions.lookup_refresh(&token.hash()).await {
+        Ok(session) => session,
+        Err(error) if error.is_refused_with(404) => return Ok(IntrospectResponse::default()),
+        Err(error) => return Err(error.into()),
+    };
+    Ok(IntrospectResponse {
+        active: true,
+        sub: Some(session.user_id),
+        sid: Some(session.session_id),
+        jti: None,
+        exp: Some(session.expires_at),
+        iat: Some(session.created_at),
+        iss: Some(state.issuer.clone()),
+        aud: Some(state.audience.clone()),
+        token_type: Some("refresh_token".to_owned()),
+        username: Some(session.username),
+    })
+}

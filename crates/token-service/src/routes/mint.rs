@@ -1,0 +1,41 @@
+//! `POST /internal/tokens` (authn only): open a session for an authenticated user and mint its tokens.
+
+use super::now;
+use crate::domain::refresh_token::RefreshToken;
+use crate::error::TokenError;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use auth_proto::internal::{CreateSessionRequest, MintRequest};
+use auth_proto::problem::Problem;
+use auth_proto::public::TokenResponse;
+use service_kit::body::ApiBody;
+
+#[utoipa::path(post, path = "/internal/tokens", tag = "internal", security(("internal" = [])), request_body = MintRequest,
+    responses(
+        (status = 200, description = "A new session and its tokens", body = TokenResponse),
+        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(name = "mint tokens", skip_all, fields(user_id = %body.0.user_id))]
+pub async fn mint(state: web::Data<AppState>, body: ApiBody<MintRequest>) -> Result<HttpResponse, TokenError> {
+    let request = body.0;
+    if request.user_id.is_empty() || request.username.is_empty() || request.amr.is_empty() {
+        return Err(TokenError::BadRequest("user_id, username and amr are required".into()));
+    }
+    let refresh_token = RefreshToken::generate()?;
+    let session = state
+        .sessions
+        .create(&CreateSessionRequest {
+            user_id: request.user_id,
+            username: request.username,
+            amr: request.amr,
+            refresh_hash: refresh_token.hash(),
+            ttl_seconds: state.refresh_ttl_seconds,
+            user_agent: request.user_agent,
+            ip: request.ip,
+        })
+        .await?;
+    let response = state.minter.token_response(&session, refresh_token, now())?;
+    Ok(HttpResponse::Ok().json(response))
+}

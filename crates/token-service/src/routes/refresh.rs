@@ -1,0 +1,49 @@
+//! `POST /token/refresh`: rotate the refresh token and mint a new access token for the same session.
+//! Reuse of a rotated token ends the session (the session service decides, atomically); within the
+//! optional grace window the same successor comes back instead.
+
+use super::now;
+use crate::domain::refresh_token::RefreshToken;
+use crate::error::TokenError;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use auth_proto::internal::{RotateOutcome, RotateRequest};
+use auth_proto::problem::Problem;
+use auth_proto::public::RefreshRequest;
+use auth_proto::public::TokenResponse;
+use service_kit::body::ApiBody;
+
+#[utoipa::path(post, path = "/token/refresh", tag = "token", request_body(content((RefreshRequest = "application/json"), (RefreshRequest = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, description = "New access and refresh tokens for the same session", body = TokenResponse),
+        (status = 400, description = "Malformed body or grant_type other than refresh_token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token (reuse ends the session)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(name = "refresh tokens", skip_all)]
+pub async fn refresh(state: web::Data<AppState>, body: ApiBody<RefreshRequest>) -> Result<HttpResponse, TokenError> {
+    let request = body.0;
+    if request.grant_type.as_deref().is_some_and(|grant| grant != "refresh_token") {
+        return Err(TokenError::UnsupportedGrantType);
+    }
+    let presented = RefreshToken::parse(&request.refresh_token).ok_or(TokenError::RefreshRefused { reused: false })?;
+    let successor = RefreshToken::generate()?;
+    let rotation = RotateRequest {
+        presented_hash: presented.hash(),
+        successor_hash: successor.hash(),
+        sealed_successor: presented.seal(&successor)?,
+        ttl_seconds: state.refresh_ttl_seconds,
+        grace_seconds: state.reuse_grace_seconds,
+    };
+    let rotated = state.sessions.rotate(&rotation).await.map_err(TokenError::from_rotation_failure)?;
+    let refresh_token = match (rotated.outcome, rotated.sealed_successor) {
+        (RotateOutcome::Rotated, _) => successor,
+        (RotateOutcome::Grace, Some(sealed)) => {
+            presented.unseal(&sealed).map_err(|_| TokenError::RefreshRefused { reused: false })?
+        }
+        (RotateOutcome::Grace, None) => return Err(TokenError::RefreshRefused { reused: false }),
+    };
+    let response = state.minter.token_response(&rotated.session, refresh_token, now())?;
+    Ok(HttpResponse::Ok().json(response))
+}

@@ -1,0 +1,40 @@
+//! `POST /token/revoke` (RFC 7009). An access token is refused everywhere until it would have expired; a
+//! refresh token ends its session. Any well-formed request gets 200, even for an unknown token, so the
+//! answer reveals nothing about which tokens exist. Possession of the token is the authority to revoke it.
+
+use super::looks_like_jwt;
+use crate::domain::refresh_token::RefreshToken;
+use crate::error::TokenError;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use auth_proto::internal::RevokeAccessRequest;
+use auth_proto::problem::Problem;
+use auth_proto::public::TokenRequest;
+use service_kit::body::ApiBody;
+
+#[utoipa::path(post, path = "/token/revoke", tag = "token", request_body(content((TokenRequest = "application/json"), (TokenRequest = "application/x-www-form-urlencoded"))),
+    description = "RFC 7009. An access token is refused until it expires; a refresh token ends its session.",
+    responses(
+        (status = 200, description = "Revoked, or nothing to revoke", body = Object),
+        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(name = "revoke token", skip_all)]
+pub async fn revoke(state: web::Data<AppState>, body: ApiBody<TokenRequest>) -> Result<HttpResponse, TokenError> {
+    let token = body.0.token;
+    if token.is_empty() {
+        return Err(TokenError::BadRequest("token is required".into()));
+    }
+    if looks_like_jwt(&token) {
+        // Only tokens this service signed and that are still valid need recording; anything else is inert.
+        if let Ok(claims) = state.verifier.verify(&token, state.keys.verification()) {
+            state.sessions.revoke_access(&RevokeAccessRequest { jti: claims.jti, expires_at: claims.exp }).await?;
+            tracing::info!(session_id = %claims.sid, "access token revoked");
+        }
+    } else if let Some(refresh_token) = RefreshToken::parse(&token) {
+        let ended = state.sessions.end_by_refresh(&refresh_token.hash()).await?;
+        tracing::info!(ended = ended.invalidated, "refresh token revoked");
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({})))
+}

@@ -1,0 +1,19 @@
+//! What every handler shares.
+
+use crate::keyring::KeyRing;
+use crate::minting::Minter;
+use auth_client::SessionClient;
+use auth_jwt::verify::TokenVerifier;
+use std::sync::Arc;
+
+#[derive(Debug)]
+pub struct AppState {
+    pub keys: Arc<KeyRing>,
+    pub minter: Minter,
+    pub verifier: TokenVerifier,
+    pub issuer: String,
+    pub audience: String,
+    pub sessions: SessionClient,
+    pub refresh_ttl_seconds: i64,
+    pub reuse_grace_seconds: i64,
+}

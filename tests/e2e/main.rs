@@ -1,0 +1,22 @@
+//! End-to-end tests of the auth platform, written against `shared/spec/api.md` (the contract).
+//!
+//! Each test starts its own platform (a `redis-server` on a free port and the three service binaries,
+//! `APP_ENV=prod`), so tests run in parallel and leave nothing behind. The binaries must be built first:
+//! `cargo build --workspace --bins` (`make test` does it).
+#![allow(clippy::unwrap_used)]
+
+mod administration;
+mod bad_input;
+mod concurrency;
+mod forged_tokens;
+mod key_rotation;
+mod login;
+mod outage;
+mod refresh_reuse;
+mod register;
+mod revocation;
+mod service_routes;
+mod session_routes;
+mod settings;
+mod token_routes;
+mod walkthrough;

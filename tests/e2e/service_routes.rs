@@ -1,0 +1,87 @@
+//! What every service answers: health, readiness, metrics, OpenAPI, 404s and the internal API's guard.
+
+use e2e_tests::checks::{assert_client_error, assert_problem, assert_unauthorized};
+use e2e_tests::platform::{Platform, Service};
+use serde_json::json;
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_200_on_every_service() {
+    let platform = Platform::start().await;
+    let api = platform.api();
+    for service in Service::ALL {
+        api.get(service, "/healthz").await.expect_status(200);
+        api.get(service, "/readyz").await.expect_status(200);
+    }
+}
+
+#[tokio::test]
+async fn metrics_and_openapi_are_served_by_every_service() {
+    let platform = Platform::start().await;
+    let api = platform.api();
+    let mut failures = Vec::new();
+    for service in Service::ALL {
+        let metrics = api.get(service, "/metrics").await;
+        if metrics.status != 200 || !metrics.content_type().starts_with("text/plain") {
+            failures.push(format!("Prometheus text expected: {metrics}"));
+        }
+        let openapi = api.get(service, "/openapi.json").await;
+        let version = serde_json::from_str::<serde_json::Value>(&openapi.body)
+            .ok()
+            .and_then(|doc| doc["openapi"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        if openapi.status != 200 || !version.starts_with('3') {
+            failures.push(format!("an OpenAPI 3 document expected: {openapi}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn unknown_routes_are_404_problems() {
+    let platform = Platform::start().await;
+    let api = platform.api();
+    for service in Service::ALL {
+        assert_problem(&api.get(service, "/no/such/route").await, 404);
+        assert_problem(&api.post_json(service, "/no/such/route", &json!({})).await, 404);
+    }
+}
+
+#[tokio::test]
+async fn wrong_methods_are_4xx_problems() {
+    let platform = Platform::start().await;
+    let api = platform.api();
+    for (service, path) in [
+        (Service::Authn, "/register"),
+        (Service::Authn, "/login"),
+        (Service::Token, "/token/refresh"),
+        (Service::Token, "/token/revoke"),
+        (Service::Session, "/session/invalidate"),
+    ] {
+        assert_client_error(&api.get(service, path).await);
+    }
+}
+
+#[tokio::test]
+async fn internal_routes_require_the_internal_token() {
+    let platform = Platform::start().await;
+    let api = platform.api();
+    let (account, tokens) = api.signed_in().await;
+    let mint = json!({"user_id": account.user_id, "username": account.username, "amr": ["pwd"]});
+    let wrong = format!("Bearer {}", "f".repeat(48));
+    let user_token = format!("Bearer {}", tokens.access_token);
+
+    for (service, path) in [(Service::Token, "/internal/tokens"), (Service::Session, "/internal/sessions")] {
+        let reply = api.post_json(service, path, &mint).await;
+        assert_unauthorized(&reply);
+        for authorization in [&wrong, &user_token] {
+            let reply = api
+                .send(
+                    api.request(reqwest::Method::POST, service, path)
+                        .header("authorization", authorization)
+                        .json(&mint),
+                )
+                .await;
+            assert_unauthorized(&reply);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Settings the contract names: HS256, the access token lifetime, and a start without a required setting.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use e2e_tests::binaries::binary;
+use e2e_tests::checks::{assert_invalid_token, token_response};
+use e2e_tests::jwt;
+use e2e_tests::platform::{Platform, Service, generate_private_key_pem, random_secret};
+use serde_json::json;
+use test_support::RedisServer;
+use test_support::free_port;
+
+#[tokio::test]
+async fn hs256_signs_and_verifies_with_the_shared_secret_and_publishes_no_keys() {
+    let secret = random_secret(48);
+    let platform = Platform::builder()
+        .env(Service::Token, "ALGORITHM", "HS256")
+        .env(Service::Token, "SECRET_KEY", secret.clone())
+        .env_remove(Service::Token, "JWT_PRIVATE_KEY_FILE")
+        .env(Service::Session, "ALGORITHM", "HS256")
+        .env(Service::Session, "SECRET_KEY", secret.clone())
+        .start()
+        .await;
+    let api = platform.api();
+    let (account, tokens) = api.signed_in().await;
+    assert_eq!(jwt::header(&tokens.access_token)["alg"], json!("HS256"));
+    api.session_status(&tokens.access_token).await.expect_status(200);
+    api.session_verify(&tokens.access_token).await.expect_status(200);
+
+    let jwks = api.jwks().await;
+    jwks.expect_status(200);
+    assert_eq!(jwks.json(), json!({"keys": []}), "{jwks}");
+
+    // Another secret, or the real secret with alg none, is refused (same kid as the real tokens, if any).
+    let kid = jwt::header(&tokens.access_token)["kid"].as_str().map(str::to_owned);
+    let claims = jwt::valid_claims(&account.user_id, &tokens.session_id, &account.username);
+    let forged = jwt::sign_hs256(random_secret(48).as_bytes(), kid.as_deref(), &claims);
+    assert_invalid_token(&api.session_status(&forged).await);
+    let unsigned = jwt::unsigned(&json!({"alg": "none", "kid": kid}), &claims);
+    assert_invalid_token(&api.session_status(&unsigned).await);
+    // The control: the real secret and valid claims pass.
+    let own = jwt::sign_hs256(secret.as_bytes(), kid.as_deref(), &claims);
+    api.session_status(&own).await.expect_status(200);
+}
+
+#[tokio::test]
+async fn access_token_lifetime_follows_access_token_expire_minutes() {
+    let platform = Platform::builder().env(Service::Token, "ACCESS_TOKEN_EXPIRE_MINUTES", "5").start().await;
+    let api = platform.api();
+    let (_, tokens) = api.signed_in().await;
+    assert!((290..=300).contains(&tokens.expires_in), "expires_in {} should be 300", tokens.expires_in);
+    let claims = jwt::claims(&tokens.access_token);
+    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 300, "{claims}");
+    let refreshed = api.refresh(&tokens.refresh_token).await;
+    refreshed.expect_status(200);
+    assert!((290..=300).contains(&token_response(&refreshed).expires_in));
+}
+
+#[test]
+fn a_prod_start_without_the_internal_token_stops_with_a_line_naming_it() {
+    // Every other setting is there, so the missing one is the one to name.
+    let redis = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&key_path, generate_private_key_pem()).unwrap();
+    let elsewhere = format!("http://127.0.0.1:{}", free_port());
+    for service in Service::ALL {
+        let mut child = Command::new(binary(service.binary_name()))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("APP_ENV", "prod")
+            .env("LISTEN_ADDR", format!("127.0.0.1:{}", free_port()))
+            .env("RUST_LOG", "warn")
+            .env("REDIS_URL", redis.url())
+            .env("TOKEN_SERVICE_URL", &elsewhere)
+            .env("SESSION_SERVICE_URL", &elsewhere)
+            .env("JWKS_URL", format!("{elsewhere}/.well-known/jwks.json"))
+            .env("JWT_PRIVATE_KEY_FILE", &key_path)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{} kept running in prod without INTERNAL_API_TOKEN", service.binary_name());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let output = child.wait_with_output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert!(!status.success(), "{} must fail to start: {text}", service.binary_name());
+        assert!(text.contains("INTERNAL_API_TOKEN"), "{} must name INTERNAL_API_TOKEN: {text}", service.binary_name());
+    }
+}
