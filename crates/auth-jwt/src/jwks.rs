@@ -63,6 +63,11 @@ impl VerificationKeys {
         self.keys.len()
     }
 
+    /// Whether both sets hold the same key ids (a JWKS re-fetch that changed nothing).
+    pub fn same_kids(&self, other: &VerificationKeys) -> bool {
+        self.keys.len() == other.keys.len() && self.keys.iter().all(|(kid, _)| other.find(kid).is_some())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }

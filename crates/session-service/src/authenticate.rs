@@ -1,6 +1,6 @@
 //! The hot path of every request behind the gateway: the bearer token is verified locally (cached keys,
-//! algorithm pinned), then one store round trip checks that its session is alive, belongs to its
-//! subject, and that its jti is not revoked.
+//! algorithm pinned; a token verified moments ago skips the signature check), then one store round trip
+//! checks that its session is alive, belongs to its subject, and that its jti is not revoked.
 
 use crate::domain::clock;
 use crate::error::SessionError;
@@ -10,11 +10,12 @@ use actix_web::HttpRequest;
 use auth_jwt::verify::VerifyError;
 use auth_proto::claims::AccessClaims;
 use service_kit::bearer::bearer_token;
+use std::sync::Arc;
 
 /// A request whose access token is valid and whose session is live.
 #[derive(Debug, Clone)]
 pub struct Authenticated {
-    pub claims: AccessClaims,
+    pub claims: Arc<AccessClaims>,
     pub session: LiveSession,
 }
 
@@ -23,10 +24,19 @@ pub async fn authenticate<S: SessionStore>(
     state: &AppState<S>,
 ) -> Result<Authenticated, SessionError> {
     let token = bearer_token(req)?;
-    let claims = verify_token(state, token).await?;
+    let now = clock::now();
+    let key_generation = state.keys.generation();
+    let claims = match state.verified.get(token, key_generation, now) {
+        Some(claims) => claims,
+        None => {
+            let claims = Arc::new(verify_token(state, token).await?);
+            state.verified.insert(token, Arc::clone(&claims), state.keys.generation(), now);
+            claims
+        }
+    };
     let session = state
         .store
-        .touch(&claims.sid, &claims.sub, &claims.jti, clock::now(), true)
+        .touch(&claims.sid, &claims.sub, &claims.jti, now, true)
         .await?
         .ok_or(SessionError::InvalidToken("the session has ended or the token was revoked"))?;
     Ok(Authenticated { claims, session })

@@ -10,7 +10,7 @@ use auth_jwt::JwkSet;
 use auth_jwt::algorithm::SigningAlgorithm;
 use auth_jwt::jwks::VerificationKeys;
 use auth_jwt::keys::SigningKey;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,8 @@ pub struct KeyCache {
     source: Source,
     keys: RwLock<Arc<VerificationKeys>>,
     loaded: AtomicBool,
+    /// Bumped whenever the set of kids changes, so results verified under the old set are dropped.
+    generation: AtomicU64,
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
 }
 
@@ -53,6 +55,7 @@ impl KeyCache {
             source: Source::Fixed,
             keys: RwLock::new(Arc::new(VerificationKeys::from_signing_keys([&key]))),
             loaded: AtomicBool::new(true),
+            generation: AtomicU64::new(0),
             last_fetch: tokio::sync::Mutex::new(None),
         })
     }
@@ -70,6 +73,7 @@ impl KeyCache {
             source: Source::Remote { url: url.to_owned(), client },
             keys: RwLock::new(Arc::new(VerificationKeys::default())),
             loaded: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
             last_fetch: tokio::sync::Mutex::new(None),
         })
     }
@@ -79,6 +83,11 @@ impl KeyCache {
             Ok(keys) => Arc::clone(&keys),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
+    }
+
+    /// Changes whenever the set of key ids changes.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// Whether keys were ever loaded: until then no token can be verified.
@@ -123,10 +132,12 @@ impl KeyCache {
             response.json().await.map_err(|error| KeyFetchError::Malformed(error.without_url().to_string()))?;
         let keys = VerificationKeys::from_jwks(&set, self.algorithm);
         tracing::debug!(keys = keys.len(), "JWKS fetched");
-        match self.keys.write() {
-            Ok(mut current) => *current = Arc::new(keys),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(keys),
+        let mut current = self.keys.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !current.same_kids(&keys) {
+            self.generation.fetch_add(1, Ordering::AcqRel);
         }
+        *current = Arc::new(keys);
+        drop(current);
         self.loaded.store(true, Ordering::Release);
         Ok(())
     }

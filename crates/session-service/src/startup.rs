@@ -9,6 +9,7 @@ use crate::state::AppState;
 use crate::store::SessionStore;
 use crate::store::memory_store::MemorySessionStore;
 use crate::store::redis_store::RedisSessionStore;
+use crate::verified_tokens::VerifiedTokens;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
@@ -49,9 +50,20 @@ impl Application {
         match &settings.redis_url {
             Some(url) => {
                 let pool = RedisPool::new(url, RedisTimeouts::default()).context("REDIS_URL is not a Redis URL")?;
-                Self::start(&settings, AppState { store: RedisSessionStore::new(pool), keys, verifier })
+                Self::start(
+                    &settings,
+                    AppState {
+                        store: RedisSessionStore::new(pool),
+                        keys,
+                        verifier,
+                        verified: VerifiedTokens::default(),
+                    },
+                )
             }
-            None => Self::start(&settings, AppState { store: MemorySessionStore::new(), keys, verifier }),
+            None => Self::start(
+                &settings,
+                AppState { store: MemorySessionStore::new(), keys, verifier, verified: VerifiedTokens::default() },
+            ),
         }
     }
 

@@ -23,8 +23,8 @@ pub async fn status<S: SessionStore>(
     let authenticated = authenticate(&req, &state).await?;
     Ok(HttpResponse::Ok().json(SessionStatus {
         active: true,
-        session_id: authenticated.claims.sid,
-        user_id: authenticated.claims.sub,
+        session_id: authenticated.claims.sid.clone(),
+        user_id: authenticated.claims.sub.clone(),
         created_at: rfc3339(authenticated.session.created_at),
         expires_at: rfc3339(authenticated.session.expires_at),
         last_seen_at: rfc3339(authenticated.session.last_seen_at),

@@ -32,11 +32,11 @@ pub async fn verify<S: SessionStore>(
     let authenticated = authenticate(&req, &state).await?;
     let claims = authenticated.claims;
     let mut response = HttpResponse::Ok();
-    response.insert_header((USER_ID_HEADER, claims.sub));
-    response.insert_header((SESSION_ID_HEADER, claims.sid));
+    response.insert_header((USER_ID_HEADER, claims.sub.as_str()));
+    response.insert_header((SESSION_ID_HEADER, claims.sid.as_str()));
     // Usernames are restricted to header-safe characters at registration; others are left out, not mangled.
     if claims.preferred_username.bytes().all(|byte| byte.is_ascii_graphic()) {
-        response.insert_header((USERNAME_HEADER, claims.preferred_username));
+        response.insert_header((USERNAME_HEADER, claims.preferred_username.as_str()));
     }
     Ok(response.finish())
 }

@@ -74,17 +74,7 @@ impl MemorySessionStore {
 
 impl SessionStore for MemorySessionStore {
     async fn create(&self, session: NewSession) -> Result<SessionRecord, StoreError> {
-        let record = SessionRecord {
-            session_id: session.session_id.as_str().to_owned(),
-            user_id: session.user_id,
-            username: session.username,
-            amr: session.amr,
-            created_at: session.now,
-            expires_at: session.expires_at,
-            last_seen_at: session.now,
-            user_agent: session.user_agent,
-            ip: session.ip,
-        };
+        let record = session.record();
         let mut state = self.lock();
         state.sweep(session.now);
         state.refresh_tokens.insert(

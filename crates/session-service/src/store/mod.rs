@@ -40,6 +40,23 @@ pub struct NewSession {
     pub ip: Option<String>,
 }
 
+impl NewSession {
+    /// The record of the session as just opened.
+    pub fn record(&self) -> SessionRecord {
+        SessionRecord {
+            session_id: self.session_id.as_str().to_owned(),
+            user_id: self.user_id.clone(),
+            username: self.username.clone(),
+            amr: self.amr.clone(),
+            created_at: self.now,
+            expires_at: self.expires_at,
+            last_seen_at: self.now,
+            user_agent: self.user_agent.clone(),
+            ip: self.ip.clone(),
+        }
+    }
+}
+
 /// A refresh to perform: the presented token's hash and its would-be successor.
 #[derive(Debug, Clone)]
 pub struct Rotation {

@@ -102,17 +102,7 @@ impl SessionStore for RedisSessionStore {
             .arg(session.ip.as_deref().unwrap_or_default())
             .arg(session.refresh_hash.as_str());
         self.pool.run(|mut connection| async move { invocation.invoke_async::<i64>(&mut connection).await }).await?;
-        Ok(SessionRecord {
-            session_id: session.session_id.as_str().to_owned(),
-            user_id: session.user_id,
-            username: session.username,
-            amr: session.amr,
-            created_at: session.now,
-            expires_at: session.expires_at,
-            last_seen_at: session.now,
-            user_agent: session.user_agent,
-            ip: session.ip,
-        })
+        Ok(session.record())
     }
 
     async fn rotate(&self, rotation: Rotation) -> Result<RotationResult, StoreError> {

@@ -161,6 +161,8 @@ async fn revoked_access_tokens_are_refused_while_the_session_lives() {
     let (session, _) = app.open_session("user-11").await;
     let claims = app.claims(&session);
     let revoked = app.key.sign(&claims).unwrap();
+    // Used once first, so that its verification is cached: revocation must still win.
+    assert_eq!(app.get_with_token("/session/status", &revoked).await.status(), 200);
     let response =
         app.post_internal("/internal/revocations", &json!({ "jti": claims.jti, "expires_at": claims.exp })).await;
     assert_eq!(response.status(), 200);
