@@ -1,5 +1,5 @@
 //! The `authn-service` binary: serves with no arguments, or runs an admin command (`users …`).
-//! A bad setting or a failed start prints one `error: …` line and exits 1.
+//! A bad setting or a failed start prints one `authn-service: …` line and exits 1.
 
 use authn_service::cli::{self, Cli};
 use authn_service::error::Error;
@@ -18,7 +18,7 @@ async fn main() -> ExitCode {
         Some(command) => cli::execute(command).await,
     };
     outcome.unwrap_or_else(|error| {
-        eprintln!("error: {error}");
+        eprintln!("authn-service: {error}");
         ExitCode::FAILURE
     })
 }

@@ -18,6 +18,7 @@ async fn main() -> std::process::ExitCode {
         Ok(application) => application,
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "session-service failed to start");
+            eprintln!("session-service: {error:#}");
             return std::process::ExitCode::FAILURE;
         }
     };

@@ -70,6 +70,7 @@ async fn serve() -> ExitCode {
         Ok(application) => application,
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "token-service failed to start");
+            eprintln!("token-service: {error:#}");
             return ExitCode::FAILURE;
         }
     };

@@ -105,7 +105,7 @@ async fn a_bad_setting_stops_the_start_with_one_line_naming_it() {
     assert_eq!(missing_redis.status.code(), Some(1));
     let stderr = text(&missing_redis.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("error: ") && stderr.contains("REDIS_URL"), "{stderr}");
+    assert!(stderr.starts_with("authn-service: ") && stderr.contains("REDIS_URL"), "{stderr}");
 
     let listen = format!("127.0.0.1:{}", free_port());
     let malformed = run(&[], &[("APP_ENV", "dev"), ("LISTEN_ADDR", &listen), ("LOGIN_MAX_FAILURES", "many")], "").await;
