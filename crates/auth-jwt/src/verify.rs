@@ -175,3 +175,37 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::keys::SigningKey;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever a client sends as a bearer token, verification answers an error, never a panic.
+        #[test]
+        fn arbitrary_strings_never_verify(token in ".{0,600}") {
+            let key = SigningKey::from_secret(&[5u8; 32]).unwrap();
+            let keys = VerificationKeys::from_signing_keys([&key]);
+            let verifier = TokenVerifier::new(SigningAlgorithm::Hs256, "auth-platform", "api");
+            prop_assert!(verifier.verify(&token, &keys).is_err());
+        }
+
+        /// Three base64url-looking segments (the shape of a JWT) are refused as well.
+        #[test]
+        fn arbitrary_jwt_shaped_strings_never_verify(
+            header in "[A-Za-z0-9_-]{0,80}",
+            body in "[A-Za-z0-9_-]{0,200}",
+            signature in "[A-Za-z0-9_-]{0,90}",
+        ) {
+            let key = SigningKey::from_secret(&[5u8; 32]).unwrap();
+            let keys = VerificationKeys::from_signing_keys([&key]);
+            let verifier = TokenVerifier::new(SigningAlgorithm::Hs256, "auth-platform", "api");
+            let token = [header, body, signature].join(".");
+            prop_assert!(verifier.verify(&token, &keys).is_err());
+        }
+    }
+}

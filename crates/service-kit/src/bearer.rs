@@ -57,3 +57,20 @@ mod tests {
         assert!(parse_bearer(long.as_bytes()).is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any header value parses or is refused with a 401; a parsed token holds only token characters.
+        #[test]
+        fn any_header_parses_or_is_refused(header in proptest::collection::vec(any::<u8>(), 0..300)) {
+            match parse_bearer(&header) {
+                Ok(token) => prop_assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/=".contains(&b))),
+                Err(problem) => prop_assert_eq!(problem.status().as_u16(), 401),
+            }
+        }
+    }
+}

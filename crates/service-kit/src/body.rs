@@ -161,3 +161,30 @@ mod tests {
         assert_eq!(error.status(), StatusCode::BAD_REQUEST);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        username: String,
+        #[serde(default)]
+        all: Option<bool>,
+    }
+
+    proptest! {
+        /// Any bytes, as JSON or as a form, parse or are refused with a 400; never a panic or a 5xx.
+        #[test]
+        fn any_body_parses_or_is_a_bad_request(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            for format in [BodyFormatHint::JSON, BodyFormatHint::FORM] {
+                if let Err(problem) = parse_body::<Body>(format, &bytes) {
+                    prop_assert_eq!(problem.status().as_u16(), 400);
+                }
+            }
+        }
+    }
+}
