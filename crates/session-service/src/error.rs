@@ -43,13 +43,15 @@ impl SessionError {
                 "refresh-token-reused",
                 "Refresh token reused",
                 "this refresh token was already used; its session has been ended",
-            ),
+            )
+            .with_challenge(BearerChallenge::InvalidToken),
             SessionError::RefreshRefused { reused: false } => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid-refresh-token",
                 "Invalid refresh token",
                 "the refresh token is unknown, expired or revoked",
-            ),
+            )
+            .with_challenge(BearerChallenge::InvalidToken),
             SessionError::Store(_) => HttpProblem::dependency_unavailable("the session store"),
             SessionError::KeysUnavailable(_) => HttpProblem::dependency_unavailable("the token service's JWKS"),
         }
