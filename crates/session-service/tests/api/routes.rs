@@ -145,8 +145,9 @@ async fn internal_rotation_answers_401_for_unknown_and_reused_tokens() {
     let app = spawn_app().await;
     let (_, refresh) = app.open_session("user-10").await;
     let rotate = |presented: String| json!({ "presented_hash": presented, "successor_hash": random_hash(), "sealed_successor": "sealed", "ttl_seconds": 600, "grace_seconds": 0 });
-    let unknown =
-        assert_problem(app.post_internal("/internal/sessions/rotate", &rotate(random_hash())).await, 401).await;
+    let unknown = app.post_internal("/internal/sessions/rotate", &rotate(random_hash())).await;
+    assert_eq!(unknown.headers().get("www-authenticate").unwrap(), "Bearer error=\"invalid_token\"");
+    let unknown = assert_problem(unknown, 401).await;
     assert_eq!(unknown["type"], "urn:auth-platform:problem:invalid-refresh-token");
     let first = app.post_internal("/internal/sessions/rotate", &rotate(refresh.clone())).await;
     assert_eq!(first.status(), 200);
