@@ -53,9 +53,10 @@ pub struct SessionRecord {
 pub struct RotateRequest {
     pub presented_hash: String,
     pub successor_hash: String,
-    /// The successor token sealed with a key only the presented token derives, kept for the grace window
-    /// so a retried refresh gets the same successor back.
-    pub sealed_successor: String,
+    /// With a grace window only: the successor token sealed with a key only the presented token derives,
+    /// kept so that a retried refresh gets the same successor back.
+    #[serde(default)]
+    pub sealed_successor: Option<String>,
     pub ttl_seconds: i64,
     pub grace_seconds: i64,
 }

@@ -94,16 +94,22 @@ pub async fn rotate<S: SessionStore>(
     body: ApiBody<RotateRequest>,
 ) -> Result<HttpResponse, SessionError> {
     let request = body.0;
-    if request.sealed_successor.is_empty() || request.sealed_successor.len() > MAX_SEALED_LENGTH {
-        return Err(SessionError::BadRequest("sealed_successor has the wrong size".into()));
-    }
+    let grace_seconds = ttl("grace_seconds", request.grace_seconds, MAX_GRACE_SECONDS)?;
+    // Without a grace window the sealed successor would never be handed out: it is not kept.
+    let sealed_successor = match request.sealed_successor {
+        Some(sealed) if grace_seconds > 0 && !sealed.is_empty() && sealed.len() <= MAX_SEALED_LENGTH => Some(sealed),
+        _ if grace_seconds > 0 => {
+            return Err(SessionError::BadRequest("a grace window needs a sealed_successor of the right size".into()));
+        }
+        _ => None,
+    };
     let rotation = Rotation {
         presented: refresh_hash(&request.presented_hash)?,
         successor: refresh_hash(&request.successor_hash)?,
-        sealed_successor: request.sealed_successor,
+        sealed_successor,
         now: now(),
         ttl_seconds: ttl("ttl_seconds", request.ttl_seconds, MAX_TTL_SECONDS)?,
-        grace_seconds: ttl("grace_seconds", request.grace_seconds, MAX_GRACE_SECONDS)?,
+        grace_seconds,
     };
     let response = match state.store.rotate(rotation).await? {
         RotationResult::Rotated(session) => {

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 #[derive(Debug, Clone)]
 enum TokenState {
     Current,
-    Rotated { successor: String, sealed_successor: String, rotated_at: i64 },
+    Rotated { successor: String, sealed_successor: Option<String>, rotated_at: i64 },
 }
 
 #[derive(Debug, Clone)]
@@ -130,7 +130,7 @@ impl SessionStore for MemorySessionStore {
                 );
                 Ok(RotationResult::Rotated(record))
             }
-            TokenState::Rotated { successor, sealed_successor, rotated_at }
+            TokenState::Rotated { successor, sealed_successor: Some(sealed_successor), rotated_at }
                 if rotation.grace_seconds > 0
                     && now - rotated_at <= rotation.grace_seconds
                     && session.refresh == successor =>

@@ -62,7 +62,8 @@ impl NewSession {
 pub struct Rotation {
     pub presented: RefreshHash,
     pub successor: RefreshHash,
-    pub sealed_successor: String,
+    /// Kept only with a grace window, to be handed back to a retry within it.
+    pub sealed_successor: Option<String>,
     pub now: i64,
     pub ttl_seconds: i64,
     pub grace_seconds: i64,

@@ -115,7 +115,7 @@ impl SessionStore for RedisSessionStore {
             .arg(rotation.ttl_seconds)
             .arg(rotation.grace_seconds)
             .arg(rotation.successor.as_str())
-            .arg(&rotation.sealed_successor)
+            .arg(rotation.sealed_successor.as_deref().unwrap_or_default())
             .arg(rotation.presented.as_str());
         let answer: Vec<String> = self
             .pool

@@ -36,7 +36,7 @@ async fn race(grace_seconds: i64) -> Vec<RotationResult> {
             store
                 .rotate(Rotation {
                     presented,
-                    sealed_successor: format!("sealed-{}", successor.as_str()),
+                    sealed_successor: Some(format!("sealed-{}", successor.as_str())),
                     successor,
                     now: t,
                     ttl_seconds: 3600,

@@ -223,3 +223,16 @@ async fn the_openapi_document_lists_every_route_and_metrics_are_served() {
     assert_eq!(metrics.status(), 200);
     assert!(metrics.text().await.unwrap().contains("session_http_requests_total"));
 }
+
+#[tokio::test]
+async fn a_grace_window_needs_a_sealed_successor_and_none_is_kept_without_one() {
+    let app = spawn_app().await;
+    let (_, refresh) = app.open_session("user-grace").await;
+    let without_sealed =
+        json!({ "presented_hash": refresh, "successor_hash": random_hash(), "ttl_seconds": 600, "grace_seconds": 5 });
+    assert_problem(app.post_internal("/internal/sessions/rotate", &without_sealed).await, 400).await;
+    // Strict mode: no sealed successor is needed, and the token rotates.
+    let strict =
+        json!({ "presented_hash": refresh, "successor_hash": random_hash(), "ttl_seconds": 600, "grace_seconds": 0 });
+    assert_eq!(app.post_internal("/internal/sessions/rotate", &strict).await.status(), 200);
+}

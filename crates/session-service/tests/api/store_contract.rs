@@ -32,7 +32,7 @@ fn rotation(presented: &RefreshHash, successor: &RefreshHash, now: i64, grace: i
     Rotation {
         presented: presented.clone(),
         successor: successor.clone(),
-        sealed_successor: format!("sealed-{}", successor.as_str()),
+        sealed_successor: Some(format!("sealed-{}", successor.as_str())),
         now,
         ttl_seconds: 7200,
         grace_seconds: grace,

@@ -32,7 +32,7 @@ pub async fn refresh(state: web::Data<AppState>, body: ApiBody<RefreshRequest>) 
     let rotation = RotateRequest {
         presented_hash: presented.hash(),
         successor_hash: successor.hash(),
-        sealed_successor: presented.seal(&successor)?,
+        sealed_successor: (state.reuse_grace_seconds > 0).then(|| presented.seal(&successor)).transpose()?,
         ttl_seconds: state.refresh_ttl_seconds,
         grace_seconds: state.reuse_grace_seconds,
     };

@@ -1,6 +1,6 @@
 -- Rotates a refresh token atomically, or detects its reuse.
 -- KEYS: presented token, successor token. ARGV: key prefix, now, ttl, grace seconds, successor hash,
--- sealed successor, presented hash.
+-- sealed successor ('' without a grace window), presented hash.
 -- Returns {'rotated', record...}, {'grace', record..., sealed}, {'unknown'} or {'reused'}; a record is
 -- sid, user_id, username, amr, created_at, expires_at, last_seen_at, user_agent, ip.
 local prefix, now, ttl, grace = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -25,7 +25,8 @@ if token[2] == 'current' and s[9] == ARGV[7] then
   redis.call('EXPIREAT', ukey, last[2])
   return {'rotated', sid, s[1], s[2], s[3], s[4], expires_at, ARGV[2], s[7], s[8]}
 end
-if token[2] == 'rotated' and grace > 0 and token[5] and now - tonumber(token[5]) <= grace and s[9] == token[3] then
+if token[2] == 'rotated' and grace > 0 and token[4] and token[4] ~= '' and token[5]
+    and now - tonumber(token[5]) <= grace and s[9] == token[3] then
   return {'grace', sid, s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], token[4]}
 end
 -- A rotated token presented again (or a current one that no longer matches): end the whole session.
