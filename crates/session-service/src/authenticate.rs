@@ -30,7 +30,9 @@ pub async fn authenticate<S: SessionStore>(
         Some(claims) => claims,
         None => {
             let claims = Arc::new(verify_token(state, token).await?);
-            state.verified.insert(token, Arc::clone(&claims), state.keys.generation(), now);
+            // Filed under the generation read before verifying: should the key set change meanwhile, the
+            // entry is merely never hit, whereas the later generation could vouch for a retired key.
+            state.verified.insert(token, Arc::clone(&claims), key_generation, now);
             claims
         }
     };
