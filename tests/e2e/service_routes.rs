@@ -85,3 +85,63 @@ async fn internal_routes_require_the_internal_token() {
         }
     }
 }
+
+/// Every route a service serves, as the contract lists them (plus the operations routes every service has).
+fn served_routes(service: Service) -> Vec<(&'static str, &'static str)> {
+    let mut routes =
+        vec![("get", "/healthz"), ("get", "/readyz"), ("get", "/metrics"), ("get", "/openapi.json"), ("get", "/docs/")];
+    routes.extend(match service {
+        Service::Authn => vec![("post", "/register"), ("post", "/login")],
+        Service::Token => vec![
+            ("post", "/token/refresh"),
+            ("post", "/token/revoke"),
+            ("post", "/token/introspect"),
+            ("get", "/.well-known/jwks.json"),
+            ("post", "/internal/tokens"),
+            ("post", "/internal/users/{user_id}/sessions/invalidate"),
+        ],
+        Service::Session => vec![
+            ("get", "/session/status"),
+            ("get", "/session/list"),
+            ("post", "/session/invalidate"),
+            ("get", "/session/verify"),
+            ("post", "/internal/sessions"),
+            ("post", "/internal/sessions/rotate"),
+            ("post", "/internal/sessions/check"),
+            ("post", "/internal/sessions/lookup"),
+            ("post", "/internal/sessions/end"),
+            ("post", "/internal/revocations"),
+            ("post", "/internal/users/{user_id}/sessions/invalidate"),
+        ],
+    });
+    routes
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_served_route_and_every_documented_route_is_served() {
+    let platform = Platform::start().await;
+    let api = platform.api();
+    let mut failures = Vec::new();
+    for service in Service::ALL {
+        let document: serde_json::Value =
+            serde_json::from_str(&api.get(service, "/openapi.json").await.body).expect("the document is JSON");
+        for (method, path) in served_routes(service) {
+            if document["paths"][path].get(method).is_none() {
+                failures
+                    .push(format!("{service:?}: {} {path} is served but not in /openapi.json", method.to_uppercase()));
+            }
+        }
+        let documented = document["paths"].as_object().expect("paths is an object");
+        for (path, item) in documented {
+            let concrete = path.replace("{user_id}", &uuid::Uuid::new_v4().to_string());
+            for method in item.as_object().expect("a path item").keys() {
+                let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("an HTTP method");
+                let reply = api.send(api.request(method.clone(), service, &concrete)).await;
+                if reply.status == 404 && reply.body.contains("no route for") {
+                    failures.push(format!("{service:?}: {method} {path} is documented but not served: {reply}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

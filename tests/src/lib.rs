@@ -7,4 +7,5 @@ pub mod api;
 pub mod binaries;
 pub mod checks;
 pub mod jwt;
+pub mod otlp;
 pub mod platform;

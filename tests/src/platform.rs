@@ -279,6 +279,30 @@ impl Platform {
         self.process(service).stop();
     }
 
+    /// Sends SIGTERM to one service (through kill(1): the workspace forbids `unsafe`), as Kubernetes does.
+    pub fn terminate(&mut self, service: Service) {
+        let pid = self.process(service).child.as_ref().expect("the service is running").id();
+        let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("run kill");
+        assert!(status.success(), "kill -TERM {pid} failed");
+    }
+
+    /// Waits up to `timeout` for one service's process to exit; `None` when it is still running.
+    pub async fn wait_exit(&mut self, service: Service, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let process = self.process(service);
+            let child = process.child.as_mut().expect("the service was started");
+            if let Some(status) = child.try_wait().expect("poll the child") {
+                process.child = None;
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Starts one stopped service again, same port and same environment, and waits for `/healthz`.
     pub async fn start_service(&mut self, service: Service) {
         self.spawn(service);

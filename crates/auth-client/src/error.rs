@@ -16,6 +16,15 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// The `kind` label of `peer_request_errors_total`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientError::Unavailable { .. } => "unavailable",
+            ClientError::Refused { .. } => "refused",
+            ClientError::UnexpectedBody { .. } => "unexpected_body",
+        }
+    }
+
     pub fn is_refused_with(&self, expected: u16) -> bool {
         matches!(self, ClientError::Refused { status, .. } if *status == expected)
     }

@@ -1,11 +1,13 @@
-//! The HTTP plumbing shared by the typed clients: base URL, internal token, timeouts, error mapping.
+//! The HTTP plumbing shared by the typed clients: base URL, internal token, timeouts, error mapping, the
+//! W3C trace context of the calling span, and the peer-call metrics.
 
 use crate::error::ClientError;
+use crate::peer_metrics::PeerMetrics;
 use auth_proto::problem::Problem;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Timeouts of calls to a peer.
 #[derive(Debug, Clone, Copy)]
@@ -20,13 +22,26 @@ impl Default for PeerTimeouts {
     }
 }
 
+/// Which peer a client talks to: its name in errors and logs, and its `peer` metric label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    pub name: &'static str,
+    pub label: &'static str,
+}
+
+impl Peer {
+    pub const TOKEN: Peer = Peer { name: "token service", label: "token" };
+    pub const SESSION: Peer = Peer { name: "session service", label: "session" };
+}
+
 /// One peer service reached over HTTP with the internal API token.
 #[derive(Clone)]
 pub struct InternalHttp {
-    peer: &'static str,
+    peer: Peer,
     base_url: String,
     authorization: HeaderValue,
     client: reqwest::Client,
+    metrics: Option<PeerMetrics>,
 }
 
 impl std::fmt::Debug for InternalHttp {
@@ -36,13 +51,8 @@ impl std::fmt::Debug for InternalHttp {
 }
 
 impl InternalHttp {
-    pub fn new(
-        peer: &'static str,
-        base_url: &str,
-        internal_token: &str,
-        timeouts: PeerTimeouts,
-    ) -> Result<Self, ClientError> {
-        let unavailable = |reason: String| ClientError::Unavailable { peer, reason };
+    pub fn new(peer: Peer, base_url: &str, internal_token: &str, timeouts: PeerTimeouts) -> Result<Self, ClientError> {
+        let unavailable = |reason: String| ClientError::Unavailable { peer: peer.name, reason };
         let mut authorization = HeaderValue::from_str(&format!("Bearer {internal_token}"))
             .map_err(|_| unavailable("the internal API token is not a valid header value".to_owned()))?;
         authorization.set_sensitive(true);
@@ -53,29 +63,46 @@ impl InternalHttp {
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .map_err(|error| unavailable(error.to_string()))?;
-        Ok(Self { peer, base_url: base_url.trim_end_matches('/').to_owned(), authorization, client })
+        Ok(Self { peer, base_url: base_url.trim_end_matches('/').to_owned(), authorization, client, metrics: None })
+    }
+
+    /// Records every call's latency and failures into `metrics`.
+    pub fn with_metrics(mut self, metrics: PeerMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     pub fn peer(&self) -> &'static str {
-        self.peer
+        self.peer.name
     }
 
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
 
-    /// `POST {base}{path}` with a JSON body, expecting a JSON answer.
+    /// `POST {base}{path}` with a JSON body, expecting a JSON answer; `operation` names the call in metrics.
+    /// The caller's span (the typed client's `#[instrument]`) becomes the parent of the peer's spans.
     pub async fn post<Req: Serialize + ?Sized, Resp: DeserializeOwned>(
         &self,
+        operation: &'static str,
         path: &str,
         body: &Req,
     ) -> Result<Resp, ClientError> {
-        let request = self
+        let mut request = self
             .client
             .post(format!("{}{path}", self.base_url))
             .header(AUTHORIZATION, self.authorization.clone())
             .json(body);
-        self.send(request).await
+        for (name, value) in telemetry::propagation::trace_context_headers() {
+            request = request.header(name, value);
+        }
+        let started = Instant::now();
+        let outcome = self.send(request).await;
+        if let Some(metrics) = &self.metrics {
+            let error = outcome.as_ref().err().map(ClientError::kind);
+            metrics.observe(self.peer.label, operation, started.elapsed().as_secs_f64(), error);
+        }
+        outcome
     }
 
     /// `GET {base}/readyz`'s sibling `/healthz`: does the peer serve at all?
@@ -85,7 +112,7 @@ impl InternalHttp {
     }
 
     async fn send<Resp: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<Resp, ClientError> {
-        let peer = self.peer;
+        let peer = self.peer.name;
         let response = request
             .send()
             .await

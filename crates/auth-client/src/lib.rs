@@ -3,10 +3,12 @@
 
 pub mod error;
 pub mod internal_http;
+pub mod peer_metrics;
 pub mod session_client;
 pub mod token_client;
 
 pub use error::ClientError;
-pub use internal_http::{InternalHttp, PeerTimeouts};
+pub use internal_http::{InternalHttp, Peer, PeerTimeouts};
+pub use peer_metrics::PeerMetrics;
 pub use session_client::SessionClient;
 pub use token_client::TokenClient;

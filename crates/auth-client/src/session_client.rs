@@ -1,7 +1,8 @@
 //! The token service's client of the session service.
 
 use crate::error::ClientError;
-use crate::internal_http::{InternalHttp, PeerTimeouts};
+use crate::internal_http::{InternalHttp, Peer, PeerTimeouts};
+use crate::peer_metrics::PeerMetrics;
 use auth_proto::internal::{
     CheckSessionRequest, CheckSessionResponse, CreateSessionRequest, EndedSessions, RefreshHashRequest,
     RevokeAccessRequest, RotateRequest, RotateResponse, SessionRecord,
@@ -14,47 +15,52 @@ pub struct SessionClient {
 
 impl SessionClient {
     pub fn new(base_url: &str, internal_token: &str, timeouts: PeerTimeouts) -> Result<Self, ClientError> {
-        Ok(Self { http: InternalHttp::new("session service", base_url, internal_token, timeouts)? })
+        Ok(Self { http: InternalHttp::new(Peer::SESSION, base_url, internal_token, timeouts)? })
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %request.user_id))]
     pub async fn create(&self, request: &CreateSessionRequest) -> Result<SessionRecord, ClientError> {
-        self.http.post("/internal/sessions", request).await
+        self.http.post("create_session", "/internal/sessions", request).await
     }
 
     /// Rotates a refresh token; a `Refused` 401 means unknown, expired, or reused (the session is then ended).
     #[tracing::instrument(skip_all)]
     pub async fn rotate(&self, request: &RotateRequest) -> Result<RotateResponse, ClientError> {
-        self.http.post("/internal/sessions/rotate", request).await
+        self.http.post("rotate", "/internal/sessions/rotate", request).await
     }
 
     #[tracing::instrument(skip_all, fields(session_id = %request.session_id))]
     pub async fn check(&self, request: &CheckSessionRequest) -> Result<CheckSessionResponse, ClientError> {
-        self.http.post("/internal/sessions/check", request).await
+        self.http.post("check_session", "/internal/sessions/check", request).await
     }
 
     /// The session a refresh-token hash currently belongs to; `Refused` 404 when none.
     #[tracing::instrument(skip_all)]
     pub async fn lookup_refresh(&self, refresh_hash: &str) -> Result<SessionRecord, ClientError> {
         let request = RefreshHashRequest { refresh_hash: refresh_hash.to_owned() };
-        self.http.post("/internal/sessions/lookup", &request).await
+        self.http.post("lookup_refresh", "/internal/sessions/lookup", &request).await
     }
 
     /// Ends the session of a refresh-token hash (current or already rotated).
     #[tracing::instrument(skip_all)]
     pub async fn end_by_refresh(&self, refresh_hash: &str) -> Result<EndedSessions, ClientError> {
         let request = RefreshHashRequest { refresh_hash: refresh_hash.to_owned() };
-        self.http.post("/internal/sessions/end", &request).await
+        self.http.post("end_session", "/internal/sessions/end", &request).await
     }
 
     #[tracing::instrument(skip_all, fields(jti = %request.jti))]
     pub async fn revoke_access(&self, request: &RevokeAccessRequest) -> Result<(), ClientError> {
-        self.http.post::<_, serde_ignored::Ignored>("/internal/revocations", request).await.map(drop)
+        self.http.post::<_, serde_ignored::Ignored>("revoke_access", "/internal/revocations", request).await.map(drop)
     }
 
     #[tracing::instrument(skip(self))]
     pub async fn end_user_sessions(&self, user_id: &str) -> Result<EndedSessions, ClientError> {
-        self.http.post(&format!("/internal/users/{user_id}/sessions/invalidate"), &()).await
+        self.http.post("end_user_sessions", &format!("/internal/users/{user_id}/sessions/invalidate"), &()).await
+    }
+
+    /// Records every call's latency and failures into `metrics`.
+    pub fn with_metrics(self, metrics: PeerMetrics) -> Self {
+        Self { http: self.http.with_metrics(metrics) }
     }
 
     pub async fn is_serving(&self) -> bool {

@@ -1,7 +1,8 @@
 //! authn's client of the token service.
 
 use crate::error::ClientError;
-use crate::internal_http::{InternalHttp, PeerTimeouts};
+use crate::internal_http::{InternalHttp, Peer, PeerTimeouts};
+use crate::peer_metrics::PeerMetrics;
 use auth_proto::internal::{EndedSessions, MintRequest};
 use auth_proto::public::TokenResponse;
 
@@ -12,19 +13,24 @@ pub struct TokenClient {
 
 impl TokenClient {
     pub fn new(base_url: &str, internal_token: &str, timeouts: PeerTimeouts) -> Result<Self, ClientError> {
-        Ok(Self { http: InternalHttp::new("token service", base_url, internal_token, timeouts)? })
+        Ok(Self { http: InternalHttp::new(Peer::TOKEN, base_url, internal_token, timeouts)? })
     }
 
     /// Mints an access and a refresh token, opening a session.
     #[tracing::instrument(skip_all, fields(user_id = %request.user_id))]
     pub async fn mint(&self, request: &MintRequest) -> Result<TokenResponse, ClientError> {
-        self.http.post("/internal/tokens", request).await
+        self.http.post("mint", "/internal/tokens", request).await
     }
 
     /// Ends every session of a user (a disabled account).
     #[tracing::instrument(skip(self))]
     pub async fn end_user_sessions(&self, user_id: &str) -> Result<EndedSessions, ClientError> {
-        self.http.post(&format!("/internal/users/{user_id}/sessions/invalidate"), &()).await
+        self.http.post("end_user_sessions", &format!("/internal/users/{user_id}/sessions/invalidate"), &()).await
+    }
+
+    /// Records every call's latency and failures into `metrics`.
+    pub fn with_metrics(self, metrics: PeerMetrics) -> Self {
+        Self { http: self.http.with_metrics(metrics) }
     }
 
     pub async fn is_serving(&self) -> bool {

@@ -4,6 +4,7 @@
 use crate::client_ip::TrustedProxies;
 use crate::hashing::Hasher;
 use crate::lockout::Lockout;
+use crate::metrics::AuthnMetrics;
 use auth_client::TokenClient;
 use redis_kit::RedisPool;
 
@@ -17,4 +18,5 @@ pub struct AppState<U, F> {
     pub allow_registration: bool,
     /// The pool behind the Redis stores, for `/readyz`; `None` with the in-memory stores.
     pub redis: Option<RedisPool>,
+    pub metrics: AuthnMetrics,
 }

@@ -7,7 +7,7 @@ use crate::domain::Username;
 use crate::error::Error;
 use crate::hashing::Hasher;
 use crate::registration::{NewAccount, create_account};
-use crate::settings::AdminSettings;
+use crate::settings::{AdminSettings, DEFAULT_LISTEN_ADDR};
 use crate::users::UserStore;
 use crate::users::redis_store::RedisUserStore;
 use auth_client::{PeerTimeouts, TokenClient};
@@ -34,6 +34,8 @@ pub enum Command {
     /// Administer user accounts in the configured store (REDIS_URL).
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Exit 0 when the service on LISTEN_ADDR answers /readyz with 200 (for container health checks).
+    Healthcheck,
 }
 
 #[derive(Debug, Subcommand)]
@@ -46,6 +48,12 @@ pub enum UsersCommand {
 
 /// Runs an admin command; its own output goes to stdout, problems to stderr.
 pub async fn execute(command: Command) -> Result<ExitCode, Error> {
+    let command = match command {
+        Command::Healthcheck => {
+            return Ok(service_kit::healthcheck::probe_readiness("authn-service", DEFAULT_LISTEN_ADDR).await);
+        }
+        Command::Users(command) => command,
+    };
     let settings = AdminSettings::from_env()?;
     let Some(redis_url) = &settings.redis_url else {
         return Err(Error::AdminNeedsRedis);
@@ -54,8 +62,8 @@ pub async fn execute(command: Command) -> Result<ExitCode, Error> {
         .map_err(|_| SettingsError::new("REDIS_URL", "is malformed"))?;
     let users = RedisUserStore::new(pool);
     match command {
-        Command::Users(UsersCommand::Create { username }) => create_user(&settings, &users, &username).await,
-        Command::Users(UsersCommand::Disable { username }) => disable_user(&settings, &users, &username).await,
+        UsersCommand::Create { username } => create_user(&settings, &users, &username).await,
+        UsersCommand::Disable { username } => disable_user(&settings, &users, &username).await,
     }
 }
 

@@ -8,8 +8,10 @@
 
 use crate::domain::Password;
 use crate::error::Error;
+use crate::metrics::HashingMetrics;
 use crate::settings::HashingSettings;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+use prometheus::IntGauge;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,6 +49,7 @@ pub struct Hasher {
     permits: Arc<Semaphore>,
     permit_wait: Duration,
     dummy: PasswordHash,
+    metrics: Option<HashingMetrics>,
 }
 
 impl Hasher {
@@ -60,7 +63,13 @@ impl Hasher {
         let dummy = tokio::task::spawn_blocking(move || hash_blocking(&dummy_params, throwaway.as_bytes()))
             .await
             .map_err(|error| Error::BlockingTask(error.to_string()))??;
-        Ok(Self { params, permits, permit_wait: PERMIT_WAIT, dummy })
+        Ok(Self { params, permits, permit_wait: PERMIT_WAIT, dummy, metrics: None })
+    }
+
+    /// Reports the queue for permits and the hashes running through `metrics`.
+    pub fn with_metrics(mut self, metrics: HashingMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Hashes a new password with the configured parameters and a random salt.
@@ -88,19 +97,39 @@ impl Hasher {
         T: Send + 'static,
         W: FnOnce() -> Result<T, Error> + Send + 'static,
     {
+        let waiting = self.metrics.as_ref().map(|metrics| GaugeGuard::raise(&metrics.queue_depth));
         let permit = tokio::time::timeout(self.permit_wait, Arc::clone(&self.permits).acquire_owned())
             .await
             .map_err(|_elapsed| Error::HashingBusy)?
             // The semaphore is never closed; a closed one would mean no more hashing, hence busy.
             .map_err(|_closed| Error::HashingBusy)?;
+        drop(waiting);
+        let running = self.metrics.as_ref().map(|metrics| GaugeGuard::raise(&metrics.in_flight));
         // The permit moves into the task: if the request is dropped mid-hash, the CPU and memory stay
         // accounted for until the hash actually ends.
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            let _running = running;
             work()
         })
         .await
         .map_err(|error| Error::BlockingTask(error.to_string()))?
+    }
+}
+
+/// Adds one to a gauge for as long as it lives, so a cancelled request still takes its one back.
+struct GaugeGuard(IntGauge);
+
+impl GaugeGuard {
+    fn raise(gauge: &IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for GaugeGuard {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 

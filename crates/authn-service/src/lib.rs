@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod hashing;
 pub mod lockout;
+pub mod metrics;
 pub mod openapi;
 pub mod password_login;
 pub mod registration;

@@ -1,4 +1,5 @@
-//! The `authn-service` binary: serves with no arguments, or runs an admin command (`users …`).
+//! The `authn-service` binary: serves with no arguments, runs an admin command (`users …`), or probes a
+//! running service's `/readyz` (`healthcheck`, for container health checks).
 //! A bad setting or a failed start prints one `authn-service: …` line and exits 1.
 
 use authn_service::cli::{self, Cli};
@@ -8,7 +9,6 @@ use authn_service::startup::Application;
 use clap::Parser;
 use service_kit::settings::load_dotenv;
 use std::process::ExitCode;
-use telemetry::LogFormat;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -25,10 +25,16 @@ async fn main() -> ExitCode {
 
 async fn serve() -> Result<(), Error> {
     let settings = Settings::from_env()?;
-    let format = if settings.common.app_env.is_dev() { LogFormat::Human } else { LogFormat::Json };
-    telemetry::init("authn-service", &settings.common.log_filter, format);
+    let telemetry = telemetry::init(settings.common.telemetry("authn-service"));
     settings.warn_about_embedded_defaults();
-    let application = Application::build(settings).await?;
-    tracing::info!(address = %application.local_addr(), "authn-service listening");
-    application.run_until_stopped().await
+    let served = match Application::build(settings).await {
+        Ok(application) => {
+            tracing::info!(address = %application.local_addr(), "authn-service listening");
+            application.run_until_stopped().await
+        }
+        Err(error) => Err(error),
+    };
+    // Flushing the last spans blocks on the exporter's thread: keep it off the async workers.
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    served
 }

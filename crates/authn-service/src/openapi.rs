@@ -1,7 +1,7 @@
 //! The authn service's OpenAPI 3 document, generated from its handlers' annotations and the wire types.
 
 use crate::routes::{health, login, register};
-use service_kit::api_doc::{SecuritySchemes, openapi_response, render};
+use service_kit::api_doc::{OperationsRoutes, SecuritySchemes, openapi_response, render};
 use std::sync::LazyLock;
 use utoipa::OpenApi;
 
@@ -9,7 +9,7 @@ use utoipa::OpenApi;
 #[openapi(
     info(title = "authn-service", description = "User accounts, registration and password login."),
     paths(service_kit::health::healthz, health::readyz, register::register, login::login),
-    modifiers(&SecuritySchemes)
+    modifiers(&SecuritySchemes, &OperationsRoutes)
 )]
 pub struct ApiDoc;
 

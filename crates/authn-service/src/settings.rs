@@ -241,6 +241,7 @@ mod tests {
             app_env,
             log_filter: "info".to_owned(),
             otlp_endpoint: None,
+            shutdown: Default::default(),
         }
     }
 

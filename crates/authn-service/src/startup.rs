@@ -10,18 +10,20 @@ use crate::hashing::Hasher;
 use crate::lockout::memory_store::MemoryFailureStore;
 use crate::lockout::redis_store::RedisFailureStore;
 use crate::lockout::{FailureStore, Lockout};
+use crate::metrics::AuthnMetrics;
 use crate::routes::{health, login, post_only, register};
 use crate::settings::Settings;
 use crate::users::UserStore;
 use crate::users::memory_store::MemoryUserStore;
 use crate::users::redis_store::RedisUserStore;
-use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
-use auth_client::{PeerTimeouts, TokenClient};
-use redis_kit::{RedisPool, RedisTimeouts};
+use auth_client::{PeerMetrics, PeerTimeouts, TokenClient};
+use redis_kit::{RedisMetrics, RedisPool, RedisTimeouts};
 use secrecy::ExposeSecret;
+use service_kit::metrics::MetricsError;
 use service_kit::settings::SettingsError;
+use service_kit::shutdown::{GracefulServer, Lifecycle, ShutdownPolicy, readiness_gate};
 use std::fmt;
 use std::net::{SocketAddr, TcpListener};
 use tracing_actix_web::TracingLogger;
@@ -29,7 +31,7 @@ use tracing_actix_web::TracingLogger;
 /// A bound, ready-to-run authn server.
 pub struct Application {
     local_addr: SocketAddr,
-    server: Server,
+    server: GracefulServer,
 }
 
 impl fmt::Debug for Application {
@@ -46,16 +48,21 @@ impl Application {
         let addr = settings.common.listen_addr;
         let listener = TcpListener::bind(addr).map_err(|source| Error::Bind { addr, source })?;
         let local_addr = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
-        let hasher = Hasher::new(&settings.hashing).await?;
+        let registry = prometheus::Registry::new();
+        let metrics = AuthnMetrics::register(&registry).map_err(MetricsError::from)?;
+        let hasher = Hasher::new(&settings.hashing).await?.with_metrics(metrics.hashing());
         let tokens = TokenClient::new(
             &settings.token_service_url,
             settings.common.internal_api_token.expose(),
             PeerTimeouts::default(),
-        )?;
+        )?
+        .with_metrics(PeerMetrics::register(&registry).map_err(MetricsError::from)?);
+        let shutdown = settings.common.shutdown;
         let server = match &settings.redis_url {
             Some(url) => {
                 let pool = RedisPool::new(url.expose_secret(), RedisTimeouts::default())
-                    .map_err(|_| SettingsError::new("REDIS_URL", "is malformed"))?;
+                    .map_err(|_| SettingsError::new("REDIS_URL", "is malformed"))?
+                    .with_metrics(RedisMetrics::register(&registry).map_err(MetricsError::from)?);
                 let state = AppState {
                     users: RedisUserStore::new(pool.clone()),
                     lockout: Lockout::new(RedisFailureStore::new(pool.clone()), settings.lockout),
@@ -64,8 +71,9 @@ impl Application {
                     trusted_proxies: settings.trusted_proxies.clone(),
                     allow_registration: settings.allow_registration,
                     redis: Some(pool),
+                    metrics,
                 };
-                serve(listener, local_addr, state)?
+                serve(listener, local_addr, state, &registry, shutdown)?
             }
             None => {
                 let state = AppState {
@@ -76,8 +84,9 @@ impl Application {
                     trusted_proxies: settings.trusted_proxies.clone(),
                     allow_registration: settings.allow_registration,
                     redis: None,
+                    metrics,
                 };
-                serve(listener, local_addr, state)?
+                serve(listener, local_addr, state, &registry, shutdown)?
             }
         };
         Ok(Self { local_addr, server })
@@ -91,9 +100,9 @@ impl Application {
         self.local_addr.port()
     }
 
-    /// Serves until the server is stopped (SIGINT/SIGTERM, with a graceful drain).
+    /// Serves until SIGTERM/SIGINT, then drains: see `service_kit::shutdown`.
     pub async fn run_until_stopped(self) -> Result<(), Error> {
-        self.server.await.map_err(Error::Server)
+        self.server.run_until_stopped().await.map_err(Error::Server)
     }
 }
 
@@ -102,15 +111,21 @@ fn serve<U: UserStore, F: FailureStore>(
     listener: TcpListener,
     addr: SocketAddr,
     state: AppState<U, F>,
-) -> Result<Server, Error> {
+    registry: &prometheus::Registry,
+    shutdown: ShutdownPolicy,
+) -> Result<GracefulServer, Error> {
     let state = web::Data::new(state);
-    let metrics = service_kit::metrics::http_metrics("authn")?;
+    let metrics = service_kit::metrics::http_metrics("authn", registry)?;
+    let lifecycle = Lifecycle::default();
+    let lifecycle_data = web::Data::new(lifecycle.clone());
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(readiness_gate))
             .wrap(from_fn(service_kit::http_app::no_store))
             .wrap(metrics.clone())
             .wrap(TracingLogger::default())
             .app_data(state.clone())
+            .app_data(lifecycle_data.clone())
             .service(
                 web::resource("/register")
                     .route(web::post().to(register::register::<U, F>))
@@ -122,10 +137,13 @@ fn serve<U: UserStore, F: FailureStore>(
             .route("/healthz", web::get().to(service_kit::health::healthz))
             .route("/readyz", web::get().to(health::readyz::<U, F>))
             .route("/openapi.json", web::get().to(crate::openapi::openapi_json))
+            .configure(service_kit::api_doc::docs_page)
             .default_service(web::to(service_kit::http_app::not_found))
     })
+    .disable_signals()
+    .shutdown_timeout(shutdown.timeout_seconds())
     .listen(listener)
     .map_err(|source| Error::Bind { addr, source })?
     .run();
-    Ok(server)
+    Ok(GracefulServer::new(server, lifecycle, shutdown))
 }

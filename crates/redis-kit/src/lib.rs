@@ -17,7 +17,11 @@ use redis::aio::MultiplexedConnection;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+pub mod metrics;
+pub use metrics::RedisMetrics;
 
 /// Why a Redis call failed. Either way the caller answers 503: the client's request was fine.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +30,16 @@ pub enum RedisError {
     Unavailable(String),
     #[error("redis command failed: {0}")]
     Command(#[from] redis::RedisError),
+}
+
+impl RedisError {
+    /// The `kind` label of `redis_command_errors_total`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RedisError::Unavailable(_) => "unavailable",
+            RedisError::Command(_) => "command",
+        }
+    }
 }
 
 /// Timeouts of the pool; short, so that no request hangs on a dead Redis.
@@ -77,6 +91,7 @@ impl ManageConnection for TrackingManager {
 pub struct RedisPool {
     pool: Pool<TrackingManager>,
     timeouts: RedisTimeouts,
+    metrics: Option<RedisMetrics>,
 }
 
 /// Connections kept per process: multiplexed, so a few carry many concurrent requests.
@@ -92,7 +107,13 @@ impl RedisPool {
             .test_on_check_out(false)
             .connection_timeout(timeouts.connect)
             .build_unchecked(TrackingManager { inner });
-        Ok(Self { pool, timeouts })
+        Ok(Self { pool, timeouts, metrics: None })
+    }
+
+    /// Records every command's latency and failures into `metrics`.
+    pub fn with_metrics(mut self, metrics: RedisMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// A handle on a healthy pooled connection and its broken flag; the pool slot is free again on return.
@@ -110,7 +131,29 @@ impl RedisPool {
     }
 
     /// Runs one command (or script, or pipeline) on a pooled connection, bounded by the command timeout.
-    pub async fn run<T, F, Fut>(&self, command: F) -> Result<T, RedisError>
+    /// `operation` names it in its span and in the metrics (a fixed name, never a key).
+    pub async fn run<T, F, Fut>(&self, operation: &'static str, command: F) -> Result<T, RedisError>
+    where
+        F: FnOnce(MultiplexedConnection) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let span = tracing::info_span!(
+            "redis",
+            otel.name = operation,
+            otel.kind = "client",
+            db.system = "redis",
+            db.operation = operation
+        );
+        let started = Instant::now();
+        let outcome = self.run_unobserved(command).instrument(span).await;
+        if let Some(metrics) = &self.metrics {
+            let error = outcome.as_ref().err().map(RedisError::kind);
+            metrics.observe(operation, started.elapsed().as_secs_f64(), error);
+        }
+        outcome
+    }
+
+    async fn run_unobserved<T, F, Fut>(&self, command: F) -> Result<T, RedisError>
     where
         F: FnOnce(MultiplexedConnection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
@@ -136,9 +179,12 @@ impl RedisPool {
 
     /// `PING`, for readiness.
     pub async fn ping(&self) -> Result<(), RedisError> {
-        self.run(|mut connection| async move { redis::cmd("PING").query_async::<String>(&mut connection).await })
-            .await
-            .map(drop)
+        self.run(
+            "ping",
+            |mut connection| async move { redis::cmd("PING").query_async::<String>(&mut connection).await },
+        )
+        .await
+        .map(drop)
     }
 }
 

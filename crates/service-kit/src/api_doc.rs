@@ -44,3 +44,46 @@ pub fn render(document: &utoipa::openapi::OpenApi) -> String {
 pub fn openapi_response(rendered: &str) -> HttpResponse {
     HttpResponse::Ok().insert_header((CONTENT_TYPE, "application/json")).body(rendered.to_owned())
 }
+
+/// `GET /docs/`: Swagger UI over the service's own `/openapi.json`. Its assets are compiled into the
+/// binary (utoipa-swagger-ui's `vendored` feature), so the page works with no internet access; `/docs`
+/// redirects there.
+pub fn docs_page(config: &mut actix_web::web::ServiceConfig) {
+    use utoipa_swagger_ui::{Config, SwaggerUi};
+    config
+        .route(
+            "/docs",
+            actix_web::web::get()
+                .to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish() }),
+        )
+        .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new(["/openapi.json"])));
+}
+
+/// Adds the operations routes that shared plumbing serves rather than the service's own handlers:
+/// `GET /metrics` (actix-web-prom), `GET /openapi.json` and the `GET /docs/` page, so that the document
+/// lists every route the service answers.
+#[derive(Debug)]
+pub struct OperationsRoutes;
+
+impl Modify for OperationsRoutes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{HttpMethod, OperationBuilder};
+        use utoipa::openapi::{ContentBuilder, ResponseBuilder};
+        let routes = [
+            (
+                "/metrics",
+                "Prometheus metrics: requests by route and status, and the service's domain counters",
+                "text/plain",
+            ),
+            ("/openapi.json", "This document", "application/json"),
+            ("/docs/", "API documentation page (Swagger UI, served offline) over this document", "text/html"),
+        ];
+        for (path, summary, content_type) in routes {
+            let response =
+                ResponseBuilder::new().description(summary).content(content_type, ContentBuilder::new().build());
+            let operation =
+                OperationBuilder::new().tag("operations").summary(Some(summary)).response("200", response.build());
+            openapi.paths.add_path_operation(path, vec![HttpMethod::Get], operation.build());
+        }
+    }
+}

@@ -1,13 +1,15 @@
 //! The HTTP edge every service shares: typed settings loading, RFC 9457 problems, the 64 KiB body limit
 //! and body extractors, bearer-token parsing, the `/internal/` shared-secret check, health routes, HTTP
-//! metrics and the OpenAPI plumbing.
+//! metrics, the OpenAPI plumbing, graceful shutdown and the container health probe.
 
 pub mod api_doc;
 pub mod bearer;
 pub mod body;
 pub mod health;
+pub mod healthcheck;
 pub mod http_app;
 pub mod internal_auth;
 pub mod metrics;
 pub mod problem;
 pub mod settings;
+pub mod shutdown;

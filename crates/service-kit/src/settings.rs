@@ -9,6 +9,9 @@ use serde::de::DeserializeOwned;
 use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::time::Duration;
+
+use crate::shutdown::ShutdownPolicy;
 
 /// `APP_ENV`: `dev` allows embedded defaults (in-memory stores, an ephemeral key, a known internal token).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +91,7 @@ pub struct CommonSettings {
     pub app_env: AppEnv,
     pub log_filter: String,
     pub otlp_endpoint: Option<String>,
+    pub shutdown: ShutdownPolicy,
 }
 
 #[derive(Deserialize)]
@@ -97,7 +101,17 @@ struct RawCommon {
     app_env: Option<String>,
     rust_log: Option<String>,
     otel_exporter_otlp_endpoint: Option<String>,
+    shutdown_drain_seconds: Option<String>,
+    shutdown_timeout_seconds: Option<String>,
 }
+
+/// `SHUTDOWN_DRAIN_SECONDS` default in `prod`: long enough for a Kubernetes endpoint update or a gateway's
+/// health check to notice the 503 from `/readyz` before the listener closes. `dev` stops at once.
+pub const DEFAULT_SHUTDOWN_DRAIN_SECONDS: u64 = 5;
+/// `SHUTDOWN_TIMEOUT_SECONDS` default: how long in-flight requests may take to finish after the drain.
+pub const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: u64 = 20;
+/// Upper bound of both shutdown settings (Kubernetes' default grace period is 30 s).
+const MAX_SHUTDOWN_SECONDS: u64 = 600;
 
 impl CommonSettings {
     /// Reads the common settings; `default_listen` is the service's address from the contract.
@@ -106,14 +120,40 @@ impl CommonSettings {
         let app_env = AppEnv::parse(raw.app_env.as_deref())?;
         let listen_addr = parse_var("LISTEN_ADDR", raw.listen_addr.as_deref().unwrap_or(default_listen))?;
         let internal_api_token = InternalApiToken::from_setting(app_env, raw.internal_api_token)?;
+        let default_drain = if app_env.is_dev() { 0 } else { DEFAULT_SHUTDOWN_DRAIN_SECONDS };
+        let drain = shutdown_seconds("SHUTDOWN_DRAIN_SECONDS", raw.shutdown_drain_seconds.as_deref(), default_drain)?;
+        let timeout = shutdown_seconds(
+            "SHUTDOWN_TIMEOUT_SECONDS",
+            raw.shutdown_timeout_seconds.as_deref(),
+            DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
+        )?;
         Ok(Self {
             listen_addr,
             internal_api_token,
             app_env,
             log_filter: raw.rust_log.unwrap_or_else(|| "info".to_owned()),
             otlp_endpoint: raw.otel_exporter_otlp_endpoint.filter(|endpoint| !endpoint.trim().is_empty()),
+            shutdown: ShutdownPolicy { drain, timeout },
         })
     }
+
+    /// What the telemetry crate needs: JSON log lines in `prod`, human-readable ones in `dev`.
+    pub fn telemetry(&self, service: &'static str) -> telemetry::TelemetrySettings<'_> {
+        telemetry::TelemetrySettings {
+            service,
+            log_filter: &self.log_filter,
+            format: if self.app_env.is_dev() { telemetry::LogFormat::Human } else { telemetry::LogFormat::Json },
+            otlp_endpoint: self.otlp_endpoint.as_deref(),
+        }
+    }
+}
+
+fn shutdown_seconds(variable: &str, value: Option<&str>, default: u64) -> Result<Duration, SettingsError> {
+    let seconds = parse_or(variable, value, default)?;
+    if seconds > MAX_SHUTDOWN_SECONDS {
+        return Err(SettingsError::new(variable, format!("must be at most {MAX_SHUTDOWN_SECONDS}")));
+    }
+    Ok(Duration::from_secs(seconds))
 }
 
 /// A setting that stops the start: which variable, and what is wrong with it.

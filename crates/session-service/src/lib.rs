@@ -6,6 +6,7 @@ pub mod authenticate;
 pub mod domain;
 pub mod error;
 pub mod jwks_cache;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod settings;

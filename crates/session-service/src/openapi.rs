@@ -1,7 +1,7 @@
 //! The session service's OpenAPI 3 document, generated from its handlers' annotations and the wire types.
 
 use crate::routes::{health, internal, invalidate, list, status, verify};
-use service_kit::api_doc::{SecuritySchemes, openapi_response, render};
+use service_kit::api_doc::{OperationsRoutes, SecuritySchemes, openapi_response, render};
 use std::sync::LazyLock;
 use utoipa::OpenApi;
 
@@ -23,7 +23,7 @@ use utoipa::OpenApi;
         internal::revoke_access,
         internal::end_user_sessions,
     ),
-    modifiers(&SecuritySchemes)
+    modifiers(&SecuritySchemes, &OperationsRoutes)
 )]
 pub struct ApiDoc;
 

@@ -66,15 +66,15 @@ impl Settings {
         })
     }
 
-    pub fn init_telemetry(&self) {
-        let format =
-            if self.common.app_env.is_dev() { telemetry::LogFormat::Human } else { telemetry::LogFormat::Json };
-        telemetry::init("session-service", &self.common.log_filter, format);
+    /// Starts logging (and trace export when configured); the guard flushes the last spans at exit.
+    pub fn init_telemetry(&self) -> telemetry::Telemetry {
+        let telemetry = telemetry::init(self.common.telemetry("session-service"));
         if self.common.app_env.is_dev() {
             tracing::warn!(
                 in_memory_store = self.redis_url.is_none(),
                 "APP_ENV=dev: embedded defaults in use (dev internal token, in-memory sessions when REDIS_URL is unset); never run this in production"
             );
         }
+        telemetry
     }
 }

@@ -1,6 +1,7 @@
 //! What every handler shares: the store, the verification keys, the verifier and its cache.
 
 use crate::jwks_cache::KeyCache;
+use crate::metrics::SessionMetrics;
 use crate::verified_tokens::VerifiedTokens;
 use auth_jwt::verify::TokenVerifier;
 use std::sync::Arc;
@@ -11,4 +12,5 @@ pub struct AppState<S> {
     pub keys: Arc<KeyCache>,
     pub verifier: TokenVerifier,
     pub verified: VerifiedTokens,
+    pub metrics: SessionMetrics,
 }

@@ -5,6 +5,7 @@
 pub mod domain;
 pub mod error;
 pub mod keyring;
+pub mod metrics;
 pub mod minting;
 pub mod openapi;
 pub mod routes;

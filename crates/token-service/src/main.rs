@@ -1,5 +1,6 @@
 //! The token service binary: `token-service` serves; `token-service keys generate --algorithm ALG` prints
-//! a new private key PEM.
+//! a new private key PEM; `token-service healthcheck` probes a running service's `/readyz` (for container
+//! health checks).
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -15,6 +16,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Exit 0 when the service on LISTEN_ADDR answers /readyz with 200 (for container health checks).
+    Healthcheck,
     /// Signing-key administration.
     Keys {
         #[command(subcommand)]
@@ -35,6 +38,10 @@ enum KeysCommand {
 async fn main() -> ExitCode {
     match Cli::parse().command {
         Some(Command::Keys { command: KeysCommand::Generate { algorithm } }) => generate_key(&algorithm),
+        Some(Command::Healthcheck) => {
+            service_kit::settings::load_dotenv();
+            service_kit::healthcheck::probe_readiness("token-service", token_service::settings::DEFAULT_LISTEN).await
+        }
         None => serve().await,
     }
 }
@@ -65,20 +72,22 @@ async fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    settings.init_telemetry();
-    let application = match Application::build(settings) {
-        Ok(application) => application,
+    let telemetry = settings.init_telemetry();
+    let outcome = match Application::build(settings) {
+        Ok(application) => match application.run_until_stopped().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                tracing::error!(%error, "token-service stopped with an error");
+                ExitCode::FAILURE
+            }
+        },
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "token-service failed to start");
             eprintln!("token-service: {error:#}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match application.run_until_stopped().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!(%error, "token-service stopped with an error");
             ExitCode::FAILURE
         }
-    }
+    };
+    // Flushing the last spans blocks on the exporter's thread: keep it off the async workers.
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    outcome
 }

@@ -1,7 +1,7 @@
 //! The token service's OpenAPI 3 document, generated from its handlers' annotations and the wire types.
 
 use crate::routes::{health, introspect, jwks, mint, refresh, revoke, users};
-use service_kit::api_doc::{SecuritySchemes, openapi_response, render};
+use service_kit::api_doc::{OperationsRoutes, SecuritySchemes, openapi_response, render};
 use std::sync::LazyLock;
 use utoipa::OpenApi;
 
@@ -18,7 +18,7 @@ use utoipa::OpenApi;
         mint::mint,
         users::end_user_sessions,
     ),
-    modifiers(&SecuritySchemes)
+    modifiers(&SecuritySchemes, &OperationsRoutes)
 )]
 pub struct ApiDoc;
 

@@ -74,16 +74,16 @@ impl Settings {
         })
     }
 
-    pub fn init_telemetry(&self) {
-        let format =
-            if self.common.app_env.is_dev() { telemetry::LogFormat::Human } else { telemetry::LogFormat::Json };
-        telemetry::init("token-service", &self.common.log_filter, format);
+    /// Starts logging (and trace export when configured); the guard flushes the last spans at exit.
+    pub fn init_telemetry(&self) -> telemetry::Telemetry {
+        let telemetry = telemetry::init(self.common.telemetry("token-service"));
         tracing::info!(algorithm = %self.keys.algorithm(), kid = %self.keys.current().kid(), "signing key loaded");
         if self.common.app_env.is_dev() {
             tracing::warn!(
                 "APP_ENV=dev: embedded defaults in use (dev internal token, an ephemeral signing key when JWT_PRIVATE_KEY_FILE is unset); never run this in production"
             );
         }
+        telemetry
     }
 }
 

@@ -1,27 +1,28 @@
 //! Builds the token service: the key ring and minter, the session-service client, the listener and every
 //! route. Tests start it on port 0 exactly as `main` does.
 
+use crate::metrics::TokenMetrics;
 use crate::minting::Minter;
 use crate::openapi;
 use crate::routes::{health, introspect, jwks, mint, refresh, revoke, users};
 use crate::settings::Settings;
 use crate::state::AppState;
-use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use auth_client::{PeerTimeouts, SessionClient};
+use auth_client::{PeerMetrics, PeerTimeouts, SessionClient};
 use auth_jwt::verify::TokenVerifier;
 use service_kit::health::healthz;
 use service_kit::http_app::{no_store, not_found};
 use service_kit::internal_auth::require_internal_token;
 use service_kit::metrics::http_metrics;
+use service_kit::shutdown::{GracefulServer, Lifecycle, readiness_gate};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 pub struct Application {
     local_addr: SocketAddr,
-    server: Server,
+    server: GracefulServer,
 }
 
 impl std::fmt::Debug for Application {
@@ -32,12 +33,14 @@ impl std::fmt::Debug for Application {
 
 impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let registry = prometheus::Registry::new();
         let sessions = SessionClient::new(
             &settings.session_service_url,
             settings.common.internal_api_token.expose(),
             PeerTimeouts::default(),
         )
-        .context("SESSION_SERVICE_URL is not usable")?;
+        .context("SESSION_SERVICE_URL is not usable")?
+        .with_metrics(PeerMetrics::register(&registry)?);
         let access_ttl = i64::try_from(settings.access_ttl.as_secs()).context("ACCESS_TOKEN_EXPIRE_MINUTES")?;
         let state = web::Data::new(AppState {
             minter: Minter::new(
@@ -55,22 +58,28 @@ impl Application {
                 .context("REFRESH_TOKEN_EXPIRE_MINUTES")?,
             reuse_grace_seconds: i64::try_from(settings.reuse_grace.as_secs())
                 .context("REFRESH_REUSE_GRACE_SECONDS")?,
+            metrics: TokenMetrics::register(&registry)?,
         });
+        let lifecycle = Lifecycle::default();
+        let lifecycle_data = web::Data::new(lifecycle.clone());
         let internal_token = web::Data::new(settings.common.internal_api_token.clone());
         let listener = TcpListener::bind(settings.common.listen_addr)
             .with_context(|| format!("cannot listen on {}", settings.common.listen_addr))?;
         let local_addr = listener.local_addr()?;
-        let metrics = http_metrics("token")?;
+        let metrics = http_metrics("token", &registry)?;
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(readiness_gate))
                 .wrap(from_fn(no_store))
                 .wrap(metrics.clone())
                 .wrap(tracing_actix_web::TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(internal_token.clone())
+                .app_data(lifecycle_data.clone())
                 .route("/healthz", web::get().to(healthz))
                 .route("/readyz", web::get().to(health::readyz))
                 .route("/openapi.json", web::get().to(openapi::openapi_json))
+                .configure(service_kit::api_doc::docs_page)
                 .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
                 .route("/token/refresh", web::post().to(refresh::refresh))
                 .route("/token/revoke", web::post().to(revoke::revoke))
@@ -87,10 +96,12 @@ impl Application {
                 )
                 .default_service(web::to(not_found))
         })
+        .disable_signals()
+        .shutdown_timeout(settings.common.shutdown.timeout_seconds())
         .listen(listener)?
         .run();
         tracing::info!(%local_addr, "token-service listening");
-        Ok(Self { local_addr, server })
+        Ok(Self { local_addr, server: GracefulServer::new(server, lifecycle, settings.common.shutdown) })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -101,7 +112,8 @@ impl Application {
         self.local_addr.port()
     }
 
+    /// Serves until SIGTERM/SIGINT, then drains: see `service_kit::shutdown`.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        self.server.run_until_stopped().await
     }
 }

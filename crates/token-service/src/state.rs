@@ -1,6 +1,7 @@
 //! What every handler shares.
 
 use crate::keyring::KeyRing;
+use crate::metrics::TokenMetrics;
 use crate::minting::Minter;
 use auth_client::SessionClient;
 use auth_jwt::verify::TokenVerifier;
@@ -16,4 +17,5 @@ pub struct AppState {
     pub sessions: SessionClient,
     pub refresh_ttl_seconds: i64,
     pub reuse_grace_seconds: i64,
+    pub metrics: TokenMetrics,
 }

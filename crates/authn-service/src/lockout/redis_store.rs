@@ -62,8 +62,10 @@ fn key(subject: &FailureSubject) -> String {
 impl FailureStore for RedisFailureStore {
     async fn counts(&self, subjects: &[FailureSubject]) -> Result<Vec<FailureCount>, Error> {
         let keys: Vec<String> = subjects.iter().map(key).collect();
-        let flat: Vec<i64> =
-            self.pool.run(|mut connection| async move { COUNTS.key(keys).invoke_async(&mut connection).await }).await?;
+        let flat: Vec<i64> = self
+            .pool
+            .run("lockout_counts", |mut connection| async move { COUNTS.key(keys).invoke_async(&mut connection).await })
+            .await?;
         if flat.len() != subjects.len() * 2 {
             return Err(Error::CorruptRecord(format!(
                 "failure counts: {} values for {} keys",
@@ -84,7 +86,7 @@ impl FailureStore for RedisFailureStore {
         let keys: Vec<String> = subjects.iter().map(key).collect();
         let window_ms = u64::try_from(policy.window.as_millis()).unwrap_or(u64::MAX).max(1);
         self.pool
-            .run(|mut connection| async move {
+            .run("lockout_record", |mut connection| async move {
                 RECORD.key(keys).arg(window_ms).arg(policy.max_failures).invoke_async::<i64>(&mut connection).await
             })
             .await?;
@@ -94,7 +96,9 @@ impl FailureStore for RedisFailureStore {
     async fn clear(&self, subject: &FailureSubject) -> Result<(), Error> {
         let key = key(subject);
         self.pool
-            .run(|mut connection| async move { redis::cmd("DEL").arg(key).query_async::<i64>(&mut connection).await })
+            .run("lockout_clear", |mut connection| async move {
+                redis::cmd("DEL").arg(key).query_async::<i64>(&mut connection).await
+            })
             .await?;
         Ok(())
     }

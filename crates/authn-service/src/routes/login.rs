@@ -3,6 +3,7 @@
 use crate::app_state::AppState;
 use crate::error::Error;
 use crate::lockout::FailureStore;
+use crate::metrics::LoginMethod;
 use crate::password_login::{LoginAttempt, log_in};
 use crate::users::UserStore;
 use actix_web::http::header::USER_AGENT;
@@ -41,8 +42,9 @@ pub async fn login<U: UserStore, F: FailureStore>(
         client_address: state.trusted_proxies.client_address_of(&req),
         user_agent: user_agent(&req),
     };
-    let tokens = log_in(&state, attempt).await?;
-    Ok(HttpResponse::Ok().json(tokens))
+    let result = log_in(&state, attempt).await;
+    state.metrics.record_login(LoginMethod::Password, &result);
+    Ok(HttpResponse::Ok().json(result?))
 }
 
 fn user_agent(req: &HttpRequest) -> Option<String> {

@@ -116,7 +116,7 @@ impl UserStore for RedisUserStore {
         let fields = to_fields(user);
         let created: i64 = self
             .pool
-            .run(|mut connection| async move {
+            .run("create_user", |mut connection| async move {
                 let mut invocation = CREATE.key(&keys[..]);
                 invocation.arg(id);
                 for (name, value) in &fields {
@@ -134,7 +134,7 @@ impl UserStore for RedisUserStore {
         // accounts are never deleted, so an id found in the index always has its hash.
         let fields: HashMap<String, String> = self
             .pool
-            .run(|mut connection| async move {
+            .run("find_user_by_username", |mut connection| async move {
                 let id: Option<String> = redis::cmd("GET").arg(&index).query_async(&mut connection).await?;
                 match id {
                     Some(id) => {
@@ -151,7 +151,9 @@ impl UserStore for RedisUserStore {
         let key = user_key(id);
         let fields: HashMap<String, String> = self
             .pool
-            .run(|mut connection| async move { redis::cmd("HGETALL").arg(key).query_async(&mut connection).await })
+            .run("find_user_by_id", |mut connection| async move {
+                redis::cmd("HGETALL").arg(key).query_async(&mut connection).await
+            })
             .await?;
         from_fields(fields)
     }
@@ -161,7 +163,9 @@ impl UserStore for RedisUserStore {
         let flag = if disabled { "1" } else { "0" };
         let updated: i64 = self
             .pool
-            .run(|mut connection| async move { SET_DISABLED.key(key).arg(flag).invoke_async(&mut connection).await })
+            .run("set_user_disabled", |mut connection| async move {
+                SET_DISABLED.key(key).arg(flag).invoke_async(&mut connection).await
+            })
             .await?;
         Ok(updated == 1)
     }

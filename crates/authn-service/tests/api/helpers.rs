@@ -138,6 +138,7 @@ pub fn test_settings(redis_url: Option<String>, token_service_url: &str) -> Sett
             app_env: if redis_url.is_some() { AppEnv::Prod } else { AppEnv::Dev },
             log_filter: "warn".to_owned(),
             otlp_endpoint: None,
+            shutdown: Default::default(),
         },
         redis_url: redis_url.map(SecretString::from),
         token_service_url: token_service_url.to_owned(),

@@ -48,7 +48,7 @@ pub async fn invalidate<S: SessionStore>(
     let target = Target::from_request(body.0)?;
     let authenticated = authenticate(&req, &state).await?;
     let user_id = &authenticated.claims.sub;
-    let invalidated = match target {
+    let invalidated = match &target {
         Target::Current => u64::from(state.store.end(user_id, &authenticated.claims.sid).await?),
         Target::One(session_id) => {
             if !state.store.end(user_id, session_id.as_str()).await? {
@@ -58,6 +58,7 @@ pub async fn invalidate<S: SessionStore>(
         }
         Target::All => state.store.end_all(user_id).await?,
     };
+    state.metrics.record_invalidation(&target, invalidated);
     tracing::info!(invalidated, "sessions invalidated");
     Ok(HttpResponse::Ok().json(InvalidateResponse { invalidated }))
 }

@@ -101,7 +101,12 @@ impl SessionStore for RedisSessionStore {
             .arg(session.user_agent.as_deref().unwrap_or_default())
             .arg(session.ip.as_deref().unwrap_or_default())
             .arg(session.refresh_hash.as_str());
-        self.pool.run(|mut connection| async move { invocation.invoke_async::<i64>(&mut connection).await }).await?;
+        self.pool
+            .run(
+                "create_session",
+                |mut connection| async move { invocation.invoke_async::<i64>(&mut connection).await },
+            )
+            .await?;
         Ok(session.record())
     }
 
@@ -119,7 +124,9 @@ impl SessionStore for RedisSessionStore {
             .arg(rotation.presented.as_str());
         let answer: Vec<String> = self
             .pool
-            .run(|mut connection| async move { invocation.invoke_async::<Vec<String>>(&mut connection).await })
+            .run("rotate_refresh", |mut connection| async move {
+                invocation.invoke_async::<Vec<String>>(&mut connection).await
+            })
             .await?;
         match answer.split_first() {
             Some((outcome, rest)) if outcome == "rotated" => Ok(RotationResult::Rotated(record_from(rest)?)),
@@ -152,7 +159,9 @@ impl SessionStore for RedisSessionStore {
             .arg(if record_activity { "1" } else { "0" });
         let answer: Option<Vec<i64>> = self
             .pool
-            .run(|mut connection| async move { invocation.invoke_async::<Option<Vec<i64>>>(&mut connection).await })
+            .run("touch_session", |mut connection| async move {
+                invocation.invoke_async::<Option<Vec<i64>>>(&mut connection).await
+            })
             .await?;
         match answer.as_deref() {
             None => Ok(None),
@@ -168,7 +177,9 @@ impl SessionStore for RedisSessionStore {
         invocation.key(self.user_key(user_id)).arg(&*self.prefix).arg(now);
         let flat: Vec<String> = self
             .pool
-            .run(|mut connection| async move { invocation.invoke_async::<Vec<String>>(&mut connection).await })
+            .run("list_sessions", |mut connection| async move {
+                invocation.invoke_async::<Vec<String>>(&mut connection).await
+            })
             .await?;
         let mut sessions = flat.chunks(RECORD_FIELDS).map(record_from).collect::<Result<Vec<_>, _>>()?;
         sessions.sort_by_key(|session| session.created_at);
@@ -183,32 +194,40 @@ impl SessionStore for RedisSessionStore {
             .arg(&*self.prefix)
             .arg(user_id)
             .arg(session_id);
-        let ended: i64 =
-            self.pool.run(|mut connection| async move { invocation.invoke_async(&mut connection).await }).await?;
+        let ended: i64 = self
+            .pool
+            .run("end_session", |mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .await?;
         Ok(ended == 1)
     }
 
     async fn end_all(&self, user_id: &str) -> Result<u64, StoreError> {
         let mut invocation = END_ALL.prepare_invoke();
         invocation.key(self.user_key(user_id)).arg(&*self.prefix);
-        let ended: u64 =
-            self.pool.run(|mut connection| async move { invocation.invoke_async(&mut connection).await }).await?;
+        let ended: u64 = self
+            .pool
+            .run("end_all_sessions", |mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .await?;
         Ok(ended)
     }
 
     async fn find_by_refresh(&self, hash: &RefreshHash, now: i64) -> Result<Option<SessionRecord>, StoreError> {
         let mut invocation = FIND_BY_REFRESH.prepare_invoke();
         invocation.key(self.refresh_key(hash)).arg(&*self.prefix).arg(now);
-        let fields: Option<Vec<String>> =
-            self.pool.run(|mut connection| async move { invocation.invoke_async(&mut connection).await }).await?;
+        let fields: Option<Vec<String>> = self
+            .pool
+            .run("find_by_refresh", |mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .await?;
         fields.as_deref().map(record_from).transpose()
     }
 
     async fn end_by_refresh(&self, hash: &RefreshHash) -> Result<u64, StoreError> {
         let mut invocation = END_BY_REFRESH.prepare_invoke();
         invocation.key(self.refresh_key(hash)).arg(&*self.prefix);
-        let ended: u64 =
-            self.pool.run(|mut connection| async move { invocation.invoke_async(&mut connection).await }).await?;
+        let ended: u64 = self
+            .pool
+            .run("end_by_refresh", |mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .await?;
         Ok(ended)
     }
 
@@ -219,7 +238,7 @@ impl SessionStore for RedisSessionStore {
         }
         let key = self.revoked_key(jti);
         self.pool
-            .run(|mut connection| async move {
+            .run("revoke_access", |mut connection| async move {
                 redis::cmd("SET").arg(key).arg(1).arg("EXAT").arg(until).query_async::<()>(&mut connection).await
             })
             .await?;

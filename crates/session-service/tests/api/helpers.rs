@@ -35,6 +35,7 @@ pub fn settings(redis_url: Option<String>) -> Settings {
             app_env: AppEnv::Prod,
             log_filter: "warn".into(),
             otlp_endpoint: None,
+            shutdown: Default::default(),
         },
         redis_url,
         algorithm: SigningAlgorithm::Hs256,

@@ -5,6 +5,7 @@
 use super::now;
 use crate::domain::refresh_token::RefreshToken;
 use crate::error::TokenError;
+use crate::metrics::RefreshOutcome;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use auth_proto::internal::{RotateOutcome, RotateRequest};
@@ -23,7 +24,14 @@ use service_kit::body::ApiBody;
     ))]
 #[tracing::instrument(name = "refresh tokens", skip_all)]
 pub async fn refresh(state: web::Data<AppState>, body: ApiBody<RefreshRequest>) -> Result<HttpResponse, TokenError> {
-    let request = body.0;
+    let result = rotate(&state, body.0).await;
+    state.metrics.record_refresh(&result);
+    let (response, _) = result?;
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// Rotates the presented refresh token and mints the session's next tokens.
+async fn rotate(state: &AppState, request: RefreshRequest) -> Result<(TokenResponse, RefreshOutcome), TokenError> {
     if request.grant_type.as_deref().is_some_and(|grant| grant != "refresh_token") {
         return Err(TokenError::UnsupportedGrantType);
     }
@@ -37,13 +45,14 @@ pub async fn refresh(state: web::Data<AppState>, body: ApiBody<RefreshRequest>) 
         grace_seconds: state.reuse_grace_seconds,
     };
     let rotated = state.sessions.rotate(&rotation).await.map_err(TokenError::from_rotation_failure)?;
-    let refresh_token = match (rotated.outcome, rotated.sealed_successor) {
-        (RotateOutcome::Rotated, _) => successor,
-        (RotateOutcome::Grace, Some(sealed)) => {
-            presented.unseal(&sealed).map_err(|_| TokenError::RefreshRefused { reused: false })?
-        }
+    let (refresh_token, outcome) = match (rotated.outcome, rotated.sealed_successor) {
+        (RotateOutcome::Rotated, _) => (successor, RefreshOutcome::Rotated),
+        (RotateOutcome::Grace, Some(sealed)) => (
+            presented.unseal(&sealed).map_err(|_| TokenError::RefreshRefused { reused: false })?,
+            RefreshOutcome::GraceReplay,
+        ),
         (RotateOutcome::Grace, None) => return Err(TokenError::RefreshRefused { reused: false }),
     };
     let response = state.minter.token_response(&rotated.session, refresh_token, now())?;
-    Ok(HttpResponse::Ok().json(response))
+    Ok((response, outcome))
 }

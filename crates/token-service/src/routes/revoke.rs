@@ -5,6 +5,7 @@
 use super::looks_like_jwt;
 use crate::domain::refresh_token::RefreshToken;
 use crate::error::TokenError;
+use crate::metrics::RevokedKind;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use auth_proto::internal::RevokeAccessRequest;
@@ -26,15 +27,23 @@ pub async fn revoke(state: web::Data<AppState>, body: ApiBody<TokenRequest>) -> 
     if token.is_empty() {
         return Err(TokenError::BadRequest("token is required".into()));
     }
-    if looks_like_jwt(&token) {
+    let revoked = if looks_like_jwt(&token) {
         // Only tokens this service signed and that are still valid need recording; anything else is inert.
-        if let Ok(claims) = state.verifier.verify(&token, state.keys.verification()) {
-            state.sessions.revoke_access(&RevokeAccessRequest { jti: claims.jti, expires_at: claims.exp }).await?;
-            tracing::info!(session_id = %claims.sid, "access token revoked");
+        match state.verifier.verify(&token, state.keys.verification()) {
+            Ok(claims) => {
+                state.sessions.revoke_access(&RevokeAccessRequest { jti: claims.jti, expires_at: claims.exp }).await?;
+                tracing::info!(session_id = %claims.sid, "access token revoked");
+                RevokedKind::AccessToken
+            }
+            Err(_) => RevokedKind::Unknown,
         }
     } else if let Some(refresh_token) = RefreshToken::parse(&token) {
         let ended = state.sessions.end_by_refresh(&refresh_token.hash()).await?;
         tracing::info!(ended = ended.invalidated, "refresh token revoked");
-    }
+        if ended.invalidated > 0 { RevokedKind::RefreshToken } else { RevokedKind::Unknown }
+    } else {
+        RevokedKind::Unknown
+    };
+    state.metrics.record_revocation(revoked);
     Ok(HttpResponse::Ok().json(serde_json::json!({})))
 }

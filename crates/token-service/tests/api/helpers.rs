@@ -43,6 +43,7 @@ fn common(listen: &str) -> CommonSettings {
         app_env: AppEnv::Prod,
         log_filter: "warn".into(),
         otlp_endpoint: None,
+        shutdown: Default::default(),
     }
 }
 

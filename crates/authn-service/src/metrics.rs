@@ -1,0 +1,94 @@
+//! The authn service's domain metrics, beside the HTTP, Redis and peer-call metrics:
+//! `authn_login_attempts_total{method,outcome}`, and the argon2 pool's `authn_argon2_queue_depth`
+//! (requests waiting for a hashing permit) and `authn_argon2_in_flight` (hashes running).
+
+use crate::error::Error;
+use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
+
+/// How the user tried to log in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginMethod {
+    Password,
+    Oidc,
+}
+
+impl LoginMethod {
+    fn label(self) -> &'static str {
+        match self {
+            LoginMethod::Password => "password",
+            LoginMethod::Oidc => "oidc",
+        }
+    }
+}
+
+/// The `outcome` label of a login attempt.
+pub fn login_outcome<T>(result: &Result<T, Error>) -> &'static str {
+    match result {
+        Ok(_) => "success",
+        Err(Error::InvalidCredentials) => "bad_credentials",
+        Err(Error::LockedOut { .. }) => "locked",
+        Err(Error::HashingBusy | Error::Redis(_) | Error::BlockingTask(_)) => "unavailable",
+        Err(Error::TokenService(auth_client::ClientError::Unavailable { .. })) => "unavailable",
+        Err(_) => "rejected",
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthnMetrics {
+    logins: IntCounterVec,
+    hashing: HashingMetrics,
+}
+
+/// The argon2 pool's gauges, held by the hasher.
+#[derive(Debug, Clone)]
+pub struct HashingMetrics {
+    pub queue_depth: IntGauge,
+    pub in_flight: IntGauge,
+}
+
+impl AuthnMetrics {
+    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
+        let logins = IntCounterVec::new(
+            Opts::new("authn_login_attempts_total", "Login attempts by method and outcome"),
+            &["method", "outcome"],
+        )?;
+        let queue_depth = IntGauge::new("authn_argon2_queue_depth", "Password hashes waiting for a hashing permit")?;
+        let in_flight = IntGauge::new("authn_argon2_in_flight", "Password hashes running on the blocking pool")?;
+        registry.register(Box::new(logins.clone()))?;
+        registry.register(Box::new(queue_depth.clone()))?;
+        registry.register(Box::new(in_flight.clone()))?;
+        Ok(Self { logins, hashing: HashingMetrics { queue_depth, in_flight } })
+    }
+
+    pub fn hashing(&self) -> HashingMetrics {
+        self.hashing.clone()
+    }
+
+    pub fn record_login<T>(&self, method: LoginMethod, result: &Result<T, Error>) {
+        self.logins.with_label_values(&[method.label(), login_outcome(result)]).inc();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_outcomes_are_named_for_operators() {
+        assert_eq!(login_outcome(&Ok::<(), Error>(())), "success");
+        assert_eq!(login_outcome::<()>(&Err(Error::InvalidCredentials)), "bad_credentials");
+        assert_eq!(login_outcome::<()>(&Err(Error::LockedOut { retry_after_seconds: 1 })), "locked");
+        assert_eq!(login_outcome::<()>(&Err(Error::HashingBusy)), "unavailable");
+        assert_eq!(login_outcome::<()>(&Err(Error::UnsupportedGrantType)), "rejected");
+    }
+
+    #[test]
+    fn login_attempts_are_counted_by_method_and_outcome() {
+        let registry = Registry::new();
+        let metrics = AuthnMetrics::register(&registry).unwrap();
+        metrics.record_login(LoginMethod::Password, &Err::<(), _>(Error::InvalidCredentials));
+        metrics.record_login(LoginMethod::Oidc, &Ok::<(), Error>(()));
+        assert_eq!(metrics.logins.with_label_values(&["password", "bad_credentials"]).get(), 1);
+        assert_eq!(metrics.logins.with_label_values(&["oidc", "success"]).get(), 1);
+    }
+}

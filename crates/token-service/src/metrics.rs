@@ -1,0 +1,66 @@
+//! The token service's domain metrics: `token_refresh_total{outcome}` and
+//! `token_revocations_total{token_type}`, beside the HTTP and peer-call metrics.
+
+use crate::error::TokenError;
+use prometheus::{IntCounterVec, Opts, Registry};
+
+/// How a refresh ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// A new refresh token was issued.
+    Rotated,
+    /// A just-rotated token came back within the grace window and got the same successor.
+    GraceReplay,
+}
+
+/// What a revocation found to revoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokedKind {
+    AccessToken,
+    RefreshToken,
+    /// Not a valid token of this platform: nothing was revoked (and the answer is still 200).
+    Unknown,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenMetrics {
+    refreshes: IntCounterVec,
+    revocations: IntCounterVec,
+}
+
+impl TokenMetrics {
+    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
+        let refreshes = IntCounterVec::new(
+            Opts::new("token_refresh_total", "Refresh attempts by outcome (reuse_detected ends the session)"),
+            &["outcome"],
+        )?;
+        let revocations = IntCounterVec::new(
+            Opts::new("token_revocations_total", "POST /token/revoke by the kind of token it revoked"),
+            &["token_type"],
+        )?;
+        registry.register(Box::new(refreshes.clone()))?;
+        registry.register(Box::new(revocations.clone()))?;
+        Ok(Self { refreshes, revocations })
+    }
+
+    pub fn record_refresh<T>(&self, result: &Result<(T, RefreshOutcome), TokenError>) {
+        let outcome = match result {
+            Ok((_, RefreshOutcome::Rotated)) => "rotated",
+            Ok((_, RefreshOutcome::GraceReplay)) => "grace_replay",
+            Err(TokenError::RefreshRefused { reused: true }) => "reuse_detected",
+            Err(TokenError::RefreshRefused { reused: false }) => "rejected",
+            Err(TokenError::UnsupportedGrantType | TokenError::BadRequest(_)) => "bad_request",
+            Err(_) => "failed",
+        };
+        self.refreshes.with_label_values(&[outcome]).inc();
+    }
+
+    pub fn record_revocation(&self, kind: RevokedKind) {
+        let label = match kind {
+            RevokedKind::AccessToken => "access_token",
+            RevokedKind::RefreshToken => "refresh_token",
+            RevokedKind::Unknown => "unknown",
+        };
+        self.revocations.with_label_values(&[label]).inc();
+    }
+}
