@@ -24,7 +24,17 @@ step() { printf '\n== %s\n' "$*"; }
 
 if [ ! -x "$VENV/bin/pip" ]; then
     step "creating $VENV"
-    python3 -m venv "$VENV"
+    if ! python3 -m venv "$VENV"; then
+        # Debian's python3 ships venv separately; as root (CI) install it, else say what is missing.
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            rm -rf "$VENV"
+            apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv
+            python3 -m venv "$VENV"
+        else
+            echo "error: python3 with its venv module is needed (Debian: apt-get install python3-venv)" >&2
+            exit 1
+        fi
+    fi
 fi
 if ! cmp -s "$REQUIREMENTS" "$VENV/.requirements"; then
     step "installing $REQUIREMENTS"
