@@ -2,13 +2,14 @@
 
 CARGO ?= cargo
 
-.PHONY: help run build test lint bench clean check-redis
+.PHONY: help run build test lint bench clean check-redis check-nginx check-deploy
 
 help:
 	@echo "make run    - build the three services (debug) and run them with APP_ENV=dev on 8081/8082/8083"
 	@echo "make build  - build the whole workspace (debug)"
-	@echo "make test   - build the service binaries, then run every test of the workspace (needs redis-server)"
+	@echo "make test   - build the service binaries, then run every test of the workspace (needs redis-server, nginx)"
 	@echo "make lint   - rustfmt check and clippy with warnings denied"
+	@echo "make check-deploy - lint the Dockerfile, parse docker-compose.yml, validate and scan k8s/ (Python venv in .venv-deploy/)"
 	@echo "make bench  - hot-path throughput ratio (needs wrk), written to bench-results/"
 	@echo "make clean  - remove build output"
 
@@ -20,8 +21,8 @@ build:
 	$(CARGO) build --workspace --all-targets
 
 # The end-to-end tests (tests/) start their own redis-server on a free port and the service
-# binaries from target/debug, so the binaries are built first.
-test: check-redis
+# binaries from target/debug, so the binaries are built first; the gateway tests also start nginx.
+test: check-redis check-nginx
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace --no-fail-fast
 
@@ -31,9 +32,28 @@ check-redis:
 		echo "hint: on Debian/Ubuntu run: apt-get install -y redis-server"; \
 		exit 1; }
 
+# The gateway tests run Debian's nginx (/usr/sbin/nginx) with deploy/gateway/nginx.conf. As root it is
+# installed when missing; Debian's policy-rc.d on these machines keeps the package from starting its
+# own nginx on port 80, and the tests never use that one anyway.
+check-nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "nginx is missing: installing the Debian package for the gateway tests"; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx \
+			|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx; }; \
+		else \
+			echo "error: nginx is not installed; the gateway tests start a real nginx."; \
+			echo "hint: on Debian/Ubuntu run: apt-get install -y nginx (or set NGINX to its path)"; \
+			exit 1; \
+		fi; }
+
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Dockerfile lint, compose parse, kustomize render, schema validation and checkov; see the script.
+check-deploy:
+	./scripts/check-deploy.sh
 
 # Throughput of GET /session/verify as a ratio of a bare request in the same run; see scripts/bench.sh.
 bench:

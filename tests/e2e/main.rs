@@ -9,6 +9,7 @@ mod administration;
 mod bad_input;
 mod concurrency;
 mod forged_tokens;
+mod gateway;
 mod key_rotation;
 mod login;
 mod observability;

@@ -1,11 +1,13 @@
 //! Harness for the end-to-end tests: a real `redis-server` and the three service binaries, each on a
-//! free port with its own temp dir, torn down on drop (also when a test panics).
+//! free port with its own temp dir, torn down on drop (also when a test panics); and a real nginx
+//! gateway in front of them (`gateway`).
 //!
 //! The tests themselves live in `e2e/` (one test binary, modules beside `main.rs`).
 
 pub mod api;
 pub mod binaries;
 pub mod checks;
+pub mod gateway;
 pub mod jwt;
 pub mod otlp;
 pub mod platform;

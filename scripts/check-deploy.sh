@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The deployment checks that need no container engine and no cluster (`make check-deploy`, and CI):
+#   1. hadolint on every Dockerfile under deploy/
+#   2. docker-compose.yml against the Compose Specification schema, plus cross-checks the schema
+#      can't express (depends_on targets exist, only the gateway publishes ports, every ${VAR} is
+#      listed in .env.example)
+#   3. kubectl kustomize k8s/base and k8s/overlays/dev, each rendered output validated strictly
+#      against the Kubernetes schemas of the versions below with kubernetes-validate
+#   4. checkov on the rendered manifests and on the Dockerfiles; any finding fails, unless skipped
+#      in the manifest itself with a reason (checkov.io/skipN annotations, `# checkov:skip=` lines)
+#   5. the Grafana dashboard is JSON with the shape Grafana imports
+# Tools come from PyPI, pinned in scripts/deploy-requirements.txt, in a venv (.venv-deploy/ or
+# $DEPLOY_VENV) that is reused while the requirements file is unchanged.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+VENV="${DEPLOY_VENV:-.venv-deploy}"
+REQUIREMENTS=scripts/deploy-requirements.txt
+# Oldest and newest Kubernetes minor versions the manifests are checked against.
+K8S_VERSIONS=(1.30.0 1.37.0)
+
+step() { printf '\n== %s\n' "$*"; }
+
+if [ ! -x "$VENV/bin/pip" ]; then
+    step "creating $VENV"
+    if ! python3 -m venv "$VENV"; then
+        # Debian's python3 ships venv separately; as root (CI) install it, else say what is missing.
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            rm -rf "$VENV"
+            apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv
+            python3 -m venv "$VENV"
+        else
+            echo "error: python3 with its venv module is needed (Debian: apt-get install python3-venv)" >&2
+            exit 1
+        fi
+    fi
+fi
+if ! cmp -s "$REQUIREMENTS" "$VENV/.requirements"; then
+    step "installing $REQUIREMENTS"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+    cp "$REQUIREMENTS" "$VENV/.requirements"
+fi
+BIN="$VENV/bin"
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+step "hadolint"
+mapfile -t DOCKERFILES < <(find deploy -name 'Dockerfile*' -type f | sort)
+[ "${#DOCKERFILES[@]}" -gt 0 ] || { echo "no Dockerfile under deploy/"; exit 1; }
+"$BIN/hadolint" --failure-threshold info "${DOCKERFILES[@]}"
+echo "ok: ${DOCKERFILES[*]}"
+
+step "docker-compose.yml"
+"$BIN/check-jsonschema" --builtin-schema vendor.compose-spec docker-compose.yml
+"$BIN/python" scripts/check_compose.py docker-compose.yml .env.example
+
+step "kustomize render"
+# The dev overlay's Secrets come from gitignored files; render a copy with placeholders instead.
+cp -r k8s "$WORK/k8s"
+mkdir -p "$WORK/k8s/overlays/dev/secrets"
+printf 'placeholder-internal-api-token-for-rendering-only\n' > "$WORK/k8s/overlays/dev/secrets/internal-api-token"
+printf -- '-----BEGIN PRIVATE KEY-----\nplaceholder for rendering only\n-----END PRIVATE KEY-----\n' \
+    > "$WORK/k8s/overlays/dev/secrets/jwt-private-key.pem"
+mkdir -p "$WORK/rendered"
+"$BIN/kubectl" kustomize "$WORK/k8s/base" > "$WORK/rendered/base.yaml"
+"$BIN/kubectl" kustomize "$WORK/k8s/overlays/dev" > "$WORK/rendered/dev.yaml"
+echo "ok: base $(grep -c '^kind:' "$WORK/rendered/base.yaml") objects, dev $(grep -c '^kind:' "$WORK/rendered/dev.yaml") objects"
+
+step "kubernetes-validate (strict)"
+for version in "${K8S_VERSIONS[@]}"; do
+    "$BIN/kubernetes-validate" --strict --quiet -k "$version" "$WORK/rendered/base.yaml" "$WORK/rendered/dev.yaml"
+    echo "ok: Kubernetes $version"
+done
+
+step "checkov"
+# --skip-download: no calls home (CI reaches package registries only).
+"$BIN/checkov" --quiet --compact --skip-download --framework kubernetes -d "$WORK/rendered"
+"$BIN/checkov" --quiet --compact --skip-download --framework dockerfile \
+    $(printf -- '-f %s ' "${DOCKERFILES[@]}")
+
+step "Grafana dashboard"
+"$BIN/python" scripts/check_dashboard.py deploy/grafana/auth-platform.json
+
+step "all deployment checks passed"

@@ -1,0 +1,370 @@
+//! A real nginx in front of a [`Platform`], configured by the repository's own
+//! `deploy/gateway/nginx.conf` (not a copy): the file is rendered with the platform's free ports in
+//! place of the compose host names, plus temp paths in a temp dir, and nginx runs in the foreground
+//! until the [`Gateway`] is dropped. Behind its sample protected location `/api/` sits an
+//! [`EchoUpstream`] that answers every request with the request's own method, URI and headers as JSON,
+//! so a test sees exactly what the gateway passed on.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+use crate::api::Api;
+use crate::platform::{Platform, Service};
+use test_support::free_port;
+
+/// How long nginx may take to accept connections after it was spawned.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The gateway configuration, relative to the workspace root.
+pub const NGINX_CONF: &str = "deploy/gateway/nginx.conf";
+
+/// The literal upstream addresses and listen directive of `nginx.conf` that rendering replaces.
+const AUTHN_UPSTREAM: &str = "server authn:8081;";
+const TOKEN_UPSTREAM: &str = "server token:8082;";
+const SESSION_UPSTREAM: &str = "server session:8083;";
+const SAMPLE_UPSTREAM: &str = "server sample-api:9000;";
+const LISTEN: &str = "listen 8080;";
+
+/// The nginx binary: `$NGINX` when set, else `nginx` on the `PATH`, else Debian's `/usr/sbin/nginx`.
+pub fn nginx_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("NGINX") {
+        return PathBuf::from(path);
+    }
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).map(|dir| dir.join("nginx")).find(|path| path.is_file()))
+        .unwrap_or_default();
+    let path = on_path.unwrap_or_else(|| PathBuf::from("/usr/sbin/nginx"));
+    assert!(
+        path.is_file(),
+        "nginx not found (looked on the PATH and at /usr/sbin/nginx): `make test` installs it when run as root; \
+         otherwise run `apt-get install -y nginx`, or set NGINX to its path"
+    );
+    path
+}
+
+/// The addresses the rendered configuration points at.
+#[derive(Debug, Clone)]
+pub struct Upstreams {
+    pub authn: String,
+    pub token: String,
+    pub session: String,
+    pub sample_api: String,
+}
+
+/// `nginx.conf` with the upstreams and the listen port replaced, and every temp path inside `dir`
+/// (Debian's compiled-in ones under /var/lib/nginx are writable by root only).
+pub fn render(conf: &str, upstreams: &Upstreams, port: u16, dir: &Path) -> String {
+    let replacements = [
+        (AUTHN_UPSTREAM, format!("server {};", upstreams.authn)),
+        (TOKEN_UPSTREAM, format!("server {};", upstreams.token)),
+        (SESSION_UPSTREAM, format!("server {};", upstreams.session)),
+        (SAMPLE_UPSTREAM, format!("server {};", upstreams.sample_api)),
+        (LISTEN, format!("listen 127.0.0.1:{port};")),
+        ("http {\n", format!("http {{\n{}", temp_paths(dir))),
+    ];
+    let mut rendered = conf.to_owned();
+    for (from, to) in replacements {
+        assert_eq!(
+            rendered.matches(from).count(),
+            1,
+            "{NGINX_CONF} must contain {from:?} exactly once: the gateway test renders the file by replacing it"
+        );
+        rendered = rendered.replace(from, &to);
+    }
+    rendered
+}
+
+fn temp_paths(dir: &Path) -> String {
+    ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+        .iter()
+        .map(|kind| format!("    {kind}_temp_path {};\n", dir.join(format!("{kind}_temp")).display()))
+        .collect()
+}
+
+/// nginx in front of one platform, and the echo upstream behind its `/api/`; both stop on drop.
+#[derive(Debug)]
+pub struct Gateway {
+    child: Option<Child>,
+    port: u16,
+    conf_path: PathBuf,
+    log_path: PathBuf,
+    api: Api,
+    echo: EchoUpstream,
+    dir: tempfile::TempDir,
+}
+
+impl Gateway {
+    /// Renders `deploy/gateway/nginx.conf` for `platform`, starts nginx and waits until it accepts.
+    pub async fn start(platform: &Platform) -> Gateway {
+        let dir = tempfile::Builder::new().prefix("e2e-gateway-").tempdir().expect("create a temp dir");
+        // nginx's workers drop root for `nobody` when started as root: they must reach the temp dir.
+        set_mode_0755(dir.path());
+        let echo = EchoUpstream::start().await;
+        let upstreams = Upstreams {
+            authn: format!("127.0.0.1:{}", platform.port(Service::Authn)),
+            token: format!("127.0.0.1:{}", platform.port(Service::Token)),
+            session: format!("127.0.0.1:{}", platform.port(Service::Session)),
+            sample_api: format!("127.0.0.1:{}", echo.port()),
+        };
+        let source = workspace_root().join(NGINX_CONF);
+        let conf = std::fs::read_to_string(&source).unwrap_or_else(|err| panic!("read {}: {err}", source.display()));
+        let port = free_port();
+        let conf_path = dir.path().join("nginx.conf");
+        std::fs::write(&conf_path, render(&conf, &upstreams, port, dir.path())).expect("write the rendered nginx.conf");
+        let log_path = dir.path().join("nginx.log");
+        let base = format!("http://127.0.0.1:{port}");
+        let api = Api::new(base.clone(), base.clone(), base, platform.internal_token().to_owned());
+        let mut gateway = Gateway { child: None, port, conf_path, log_path, api, echo, dir };
+        gateway.spawn();
+        gateway.wait_accepting().await;
+        gateway
+    }
+
+    /// The arguments every nginx invocation of this gateway shares: its prefix, config and pid file.
+    fn base_args(&self) -> Vec<String> {
+        vec![
+            "-e".into(),
+            "stderr".into(),
+            "-p".into(),
+            self.dir.path().display().to_string(),
+            "-c".into(),
+            self.conf_path.display().to_string(),
+        ]
+    }
+
+    fn pid_directive(&self) -> String {
+        format!("pid {};", self.dir.path().join("nginx.pid").display())
+    }
+
+    fn spawn(&mut self) {
+        let log = File::options().create(true).append(true).open(&self.log_path).expect("open the nginx log file");
+        let child = Command::new(nginx_binary())
+            .args(self.base_args())
+            .args(["-g", &format!("daemon off; {}", self.pid_directive())])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone a log file handle"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|err| panic!("could not start nginx: {err}"));
+        self.child = Some(child);
+    }
+
+    async fn wait_accepting(&mut self) {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                self.child = None;
+                panic!("nginx exited with {status} during start; its log:\n{}", self.log());
+            }
+            if TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not accept connections on port {} within {START_TIMEOUT:?}; its log:\n{}",
+                self.port,
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A client of the platform's public routes whose three base URLs are all the gateway.
+    pub fn api(&self) -> &Api {
+        &self.api
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn echo(&self) -> &EchoUpstream {
+        &self.echo
+    }
+
+    /// nginx's access and error log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_else(|err| format!("(no log: {err})"))
+    }
+
+    /// Sends `request_target` byte for byte (no URL normalisation, unlike reqwest), and returns the
+    /// status and the body of the answer.
+    pub async fn raw_get(&self, request_target: &str) -> RawReply {
+        let request =
+            format!("GET {request_target} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n", self.port);
+        let exchange = async {
+            let mut stream = TcpStream::connect(("127.0.0.1", self.port)).await?;
+            stream.write_all(request.as_bytes()).await?;
+            let mut answer = Vec::new();
+            stream.read_to_end(&mut answer).await?;
+            Ok::<_, std::io::Error>(answer)
+        };
+        let answer = tokio::time::timeout(Duration::from_secs(10), exchange)
+            .await
+            .unwrap_or_else(|_| panic!("GET {request_target} through the gateway timed out"))
+            .unwrap_or_else(|err| panic!("GET {request_target} through the gateway failed: {err}"));
+        RawReply::parse(request_target, &String::from_utf8_lossy(&answer))
+    }
+
+    /// Stops nginx: a fast shutdown through its pid file (killing the master alone would leave its
+    /// workers listening), then a kill if it is still there after a few seconds.
+    fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        let _ = Command::new(nginx_binary())
+            .args(self.base_args())
+            .args(["-g", &self.pid_directive(), "-s", "stop"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.stop();
+        if std::thread::panicking() {
+            eprintln!("----- log of nginx (port {}) -----\n{}", self.port, self.log());
+        }
+    }
+}
+
+/// An answer read off the wire by [`Gateway::raw_get`].
+#[derive(Debug, Clone)]
+pub struct RawReply {
+    pub request_target: String,
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl RawReply {
+    fn parse(request_target: &str, answer: &str) -> Self {
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((answer, ""));
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("GET {request_target}: not an HTTP answer: {answer:?}"));
+        Self { request_target: request_target.to_owned(), status, head: head.to_owned(), body: body.to_owned() }
+    }
+}
+
+/// A tiny HTTP/1.1 server that answers every request with 200 and
+/// `{"method", "target", "headers": {lower-case name: value}}`, one request per connection.
+#[derive(Debug)]
+pub struct EchoUpstream {
+    port: u16,
+    task: JoinHandle<()>,
+}
+
+impl EchoUpstream {
+    pub async fn start() -> EchoUpstream {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind the echo upstream");
+        let port = listener.local_addr().expect("the echo upstream's address").port();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(echo(stream));
+            }
+        });
+        EchoUpstream { port, task }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Drop for EchoUpstream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Reads one request head (bodies are not echoed) and answers it.
+async fn echo(mut stream: TcpStream) {
+    let mut head = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    while !head.windows(4).any(|window| window == b"\r\n\r\n") && head.len() < 64 * 1024 {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buffer[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&head);
+    let mut lines = text.split("\r\n");
+    let mut request_line = lines.next().unwrap_or_default().split_whitespace();
+    let method = request_line.next().unwrap_or_default();
+    let target = request_line.next().unwrap_or_default();
+    let mut headers: BTreeMap<String, String> = BTreeMap::new();
+    for line in lines.take_while(|line| !line.is_empty()) {
+        if let Some((name, value)) = line.split_once(':') {
+            let value = value.trim();
+            headers
+                .entry(name.trim().to_ascii_lowercase())
+                .and_modify(|existing| {
+                    existing.push_str(", ");
+                    existing.push_str(value);
+                })
+                .or_insert_with(|| value.to_owned());
+        }
+    }
+    let body = json!({"method": method, "target": target, "headers": headers}).to_string();
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(answer.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+/// The echo upstream's answer: what the gateway sent it.
+#[derive(Debug, Clone)]
+pub struct Echoed(pub Value);
+
+impl Echoed {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.0["headers"][name.to_ascii_lowercase()].as_str()
+    }
+
+    pub fn target(&self) -> &str {
+        self.0["target"].as_str().unwrap_or_default()
+    }
+}
+
+/// The workspace root: the parent of this package's manifest dir (`tests/`).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+#[cfg(unix)]
+fn set_mode_0755(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod the gateway temp dir");
+}
+
+#[cfg(not(unix))]
+fn set_mode_0755(_path: &Path) {}
