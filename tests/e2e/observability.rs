@@ -165,3 +165,69 @@ async fn every_service_serves_an_offline_docs_page_over_its_openapi_document() {
         api.get(service, "/docs/swagger-ui.css").await.expect_status(200);
     }
 }
+
+/// Every metric name a query of the Grafana dashboard in `deploy/` uses.
+fn dashboard_metric_names() -> BTreeSet<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/grafana/auth-platform.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read the dashboard")).expect("dashboard JSON");
+    let mut queries = Vec::new();
+    collect_queries(&dashboard, &mut queries);
+    assert!(!queries.is_empty(), "the dashboard has queries");
+    let suffixes = ["_total", "_bucket", "_count", "_sum", "_queue_depth", "_in_flight"];
+    queries
+        .iter()
+        .flat_map(|query| query.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+        .filter(|word| suffixes.iter().any(|suffix| word.ends_with(suffix)) && !word.starts_with("__"))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn collect_queries(value: &serde_json::Value, queries: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("expr", serde_json::Value::String(query)) => queries.push(query.clone()),
+                    _ => collect_queries(value, queries),
+                }
+            }
+        }
+        serde_json::Value::Array(values) => values.iter().for_each(|value| collect_queries(value, queries)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_grafana_dashboard_queries_only_metrics_the_services_export() {
+    let mut platform = Platform::builder().env(Service::Token, "REFRESH_REUSE_GRACE_SECONDS", "0").start().await;
+    let api = platform.api().clone();
+    let (_account, tokens) = api.signed_in().await;
+    token_response(&api.refresh(&tokens.refresh_token).await);
+    api.refresh(&tokens.refresh_token).await.expect_status(401);
+    let (account, other) = api.signed_in().await;
+    api.revoke(&other.access_token).await.expect_status(200);
+    let (_, third) = api.signed_in().await;
+    api.session_invalidate(&third.access_token, None).await.expect_status(200);
+    // A Redis outage, so that the error counters have samples too.
+    platform.stop_redis();
+    api.login(&account.username, &account.password).await.expect_status(503);
+    platform.start_redis();
+
+    let mut exported = BTreeSet::new();
+    for service in Service::ALL {
+        let metrics = api.get(service, "/metrics").await.body;
+        exported.extend(
+            metrics
+                .lines()
+                .filter(|line| !line.starts_with('#'))
+                .filter_map(|line| line.split(['{', ' ']).next())
+                .map(str::to_owned),
+        );
+    }
+    let missing: Vec<String> = dashboard_metric_names().difference(&exported).cloned().collect();
+    assert!(
+        missing.is_empty(),
+        "the dashboard queries metrics no service exports: {missing:?}\nexported: {exported:?}"
+    );
+}
