@@ -11,6 +11,7 @@ mod concurrency;
 mod forged_tokens;
 mod key_rotation;
 mod login;
+mod oidc;
 mod outage;
 mod refresh_reuse;
 mod register;

@@ -1,5 +1,6 @@
 //! Harness for the end-to-end tests: a real `redis-server` and the three service binaries, each on a
-//! free port with its own temp dir, torn down on drop (also when a test panics).
+//! free port with its own temp dir, torn down on drop (also when a test panics); and a real OpenID Connect
+//! provider (`oidc_provider`) for the single sign-on tests.
 //!
 //! The tests themselves live in `e2e/` (one test binary, modules beside `main.rs`).
 
@@ -7,4 +8,5 @@ pub mod api;
 pub mod binaries;
 pub mod checks;
 pub mod jwt;
+pub mod oidc_provider;
 pub mod platform;
