@@ -2,12 +2,12 @@
 
 CARGO ?= cargo
 
-.PHONY: help run build test lint bench clean check-redis
+.PHONY: help run build test lint bench clean check-redis oidc-provider
 
 help:
 	@echo "make run    - build the three services (debug) and run them with APP_ENV=dev on 8081/8082/8083"
 	@echo "make build  - build the whole workspace (debug)"
-	@echo "make test   - build the service binaries, then run every test of the workspace (needs redis-server)"
+	@echo "make test   - build the service binaries, then run every test of the workspace (needs redis-server, node, npm)"
 	@echo "make lint   - rustfmt check and clippy with warnings denied"
 	@echo "make bench  - hot-path throughput ratio (needs wrk), written to bench-results/"
 	@echo "make clean  - remove build output"
@@ -21,7 +21,8 @@ build:
 
 # The end-to-end tests (tests/) start their own redis-server on a free port and the service
 # binaries from target/debug, so the binaries are built first.
-test: check-redis
+# The single sign-on tests also start a real OpenID Connect provider (tests/oidc, npm `oidc-provider`).
+test: check-redis oidc-provider
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace --no-fail-fast
 
@@ -30,6 +31,13 @@ check-redis:
 		echo "error: redis-server is not on PATH; the end-to-end tests start their own Redis."; \
 		echo "hint: on Debian/Ubuntu run: apt-get install -y redis-server"; \
 		exit 1; }
+
+oidc-provider:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+		echo "error: node and npm are not on PATH; the SSO tests run an OpenID Connect provider under Node."; \
+		echo "hint: on Debian/Ubuntu run: apt-get install -y nodejs npm"; \
+		exit 1; }
+	@test -d tests/oidc/node_modules/oidc-provider || npm ci --prefix tests/oidc --no-audit --no-fund
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -97,7 +97,7 @@ impl OidcSettings {
                 list.split(',')
                     .map(str::trim)
                     .filter(|url| !url.is_empty())
-                    .map(|url| frontend_url(url))
+                    .map(frontend_url)
                     .collect::<Result<Vec<_>, _>>()
             })
             .transpose()?
