@@ -2,12 +2,12 @@
 
 CARGO ?= cargo
 
-.PHONY: help run build test lint bench clean check-redis check-nginx check-deploy
+.PHONY: help run build test lint bench clean check-redis check-nginx check-deploy oidc-provider
 
 help:
 	@echo "make run    - build the three services (debug) and run them with APP_ENV=dev on 8081/8082/8083"
 	@echo "make build  - build the whole workspace (debug)"
-	@echo "make test   - build the service binaries, then run every test of the workspace (needs redis-server, nginx)"
+	@echo "make test   - build the service binaries, then run every test of the workspace (needs redis-server, nginx, node, npm)"
 	@echo "make lint   - rustfmt check and clippy with warnings denied"
 	@echo "make check-deploy - lint the Dockerfile, parse docker-compose.yml, validate and scan k8s/ (Python venv in .venv-deploy/)"
 	@echo "make bench  - hot-path throughput ratio (needs wrk), written to bench-results/"
@@ -22,7 +22,8 @@ build:
 
 # The end-to-end tests (tests/) start their own redis-server on a free port and the service
 # binaries from target/debug, so the binaries are built first; the gateway tests also start nginx.
-test: check-redis check-nginx
+# The single sign-on tests also start a real OpenID Connect provider (tests/oidc, npm `oidc-provider`).
+test: check-redis check-nginx oidc-provider
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace --no-fail-fast
 
@@ -46,6 +47,13 @@ check-nginx:
 			echo "hint: on Debian/Ubuntu run: apt-get install -y nginx (or set NGINX to its path)"; \
 			exit 1; \
 		fi; }
+
+oidc-provider:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+		echo "error: node and npm are not on PATH; the SSO tests run an OpenID Connect provider under Node."; \
+		echo "hint: on Debian/Ubuntu run: apt-get install -y nodejs npm"; \
+		exit 1; }
+	@test -d tests/oidc/node_modules/oidc-provider || npm ci --prefix tests/oidc --no-audit --no-fund
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -13,6 +13,7 @@ mod gateway;
 mod key_rotation;
 mod login;
 mod observability;
+mod oidc;
 mod outage;
 mod refresh_reuse;
 mod register;

@@ -91,7 +91,9 @@ fn served_routes(service: Service) -> Vec<(&'static str, &'static str)> {
     let mut routes =
         vec![("get", "/healthz"), ("get", "/readyz"), ("get", "/metrics"), ("get", "/openapi.json"), ("get", "/docs/")];
     routes.extend(match service {
-        Service::Authn => vec![("post", "/register"), ("post", "/login")],
+        Service::Authn => {
+            vec![("post", "/register"), ("post", "/login"), ("get", "/oauth/login"), ("get", "/oauth/callback")]
+        }
         Service::Token => vec![
             ("post", "/token/refresh"),
             ("post", "/token/revoke"),

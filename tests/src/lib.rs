@@ -1,6 +1,7 @@
 //! Harness for the end-to-end tests: a real `redis-server` and the three service binaries, each on a
-//! free port with its own temp dir, torn down on drop (also when a test panics); and a real nginx
-//! gateway in front of them (`gateway`).
+//! free port with its own temp dir, torn down on drop (also when a test panics); a real nginx gateway in
+//! front of them (`gateway`); a real OpenID Connect provider (`oidc_provider`) for the single sign-on
+//! tests; and an OTLP/HTTP trace receiver (`otlp`).
 //!
 //! The tests themselves live in `e2e/` (one test binary, modules beside `main.rs`).
 
@@ -9,5 +10,6 @@ pub mod binaries;
 pub mod checks;
 pub mod gateway;
 pub mod jwt;
+pub mod oidc_provider;
 pub mod otlp;
 pub mod platform;

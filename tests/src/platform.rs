@@ -45,6 +45,7 @@ struct Override {
 #[derive(Debug, Default)]
 pub struct PlatformBuilder {
     overrides: Vec<Override>,
+    ports: BTreeMap<Service, u16>,
 }
 
 impl PlatformBuilder {
@@ -63,6 +64,13 @@ impl PlatformBuilder {
     /// Removes a variable the harness would otherwise set for one service.
     pub fn env_remove(mut self, service: Service, key: &str) -> Self {
         self.overrides.push(Override { service: Some(service), key: key.to_owned(), value: None });
+        self
+    }
+
+    /// Runs a service on a port chosen before the start (e.g. authn, whose callback URL an OpenID
+    /// Connect provider must know first).
+    pub fn port(mut self, service: Service, port: u16) -> Self {
+        self.ports.insert(service, port);
         self
     }
 
@@ -172,7 +180,10 @@ impl Platform {
         let key_path = dir.path().join("jwt-private-key.pem");
         std::fs::write(&key_path, &private_key_pem).expect("write the private key file");
 
-        let ports: BTreeMap<Service, u16> = Service::ALL.iter().map(|&service| (service, free_port())).collect();
+        let ports: BTreeMap<Service, u16> = Service::ALL
+            .iter()
+            .map(|&service| (service, builder.ports.get(&service).copied().unwrap_or_else(free_port)))
+            .collect();
         let url = |service: Service| format!("http://127.0.0.1:{}", ports[&service]);
 
         let mut services = BTreeMap::new();

@@ -47,6 +47,46 @@ pub enum Error {
     #[error("password hashing is saturated")]
     HashingBusy,
 
+    /// `/oauth/*` while no OpenID Connect provider is configured.
+    #[error("single sign-on is not configured")]
+    SsoNotConfigured,
+
+    /// `/oauth/login?provider=` names no configured provider.
+    #[error("no identity provider is named {0:?}")]
+    UnknownProvider(String),
+
+    /// `/oauth/login?redirect_uri=` is not on `OIDC_FRONTEND_REDIRECT_URLS`.
+    #[error("redirect_uri is not an allowed front-end URL")]
+    RedirectNotAllowed,
+
+    /// The callback's `state` is unknown, expired, already used or malformed.
+    #[error("the login state is unknown, expired or already used")]
+    InvalidState,
+
+    /// The provider redirected back with `error=` (e.g. the user denied consent).
+    #[error("the identity provider answered {error}")]
+    ProviderRefused { error: String },
+
+    /// The token endpoint refused the authorization code (or answered garbage).
+    #[error("the authorization code could not be exchanged: {0}")]
+    CodeExchangeFailed(String),
+
+    /// The ID token failed a check: signature, issuer, audience, expiry, nonce.
+    #[error("the ID token was refused: {0}")]
+    InvalidIdToken(String),
+
+    /// SSO proved who the user is, but the account is disabled.
+    #[error("the account is disabled")]
+    AccountDisabled,
+
+    /// A provider's discovery document, key set or token endpoint could not be reached.
+    #[error("identity provider {provider} is unavailable: {reason}")]
+    IdentityProviderUnavailable { provider: String, reason: String },
+
+    /// The HTTP client for providers could not be built (TLS setup).
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(String),
+
     #[error(transparent)]
     Redis(#[from] RedisError),
 
@@ -126,6 +166,59 @@ impl Error {
                 "the server is busy; retry shortly",
             )
             .with_retry_after(service_kit::problem::DEPENDENCY_RETRY_AFTER_SECONDS),
+            Error::SsoNotConfigured => HttpProblem::new(
+                StatusCode::NOT_FOUND,
+                "sso-not-configured",
+                "Single sign-on not configured",
+                "single sign-on is not configured on this server",
+            ),
+            Error::UnknownProvider(_) => HttpProblem::new(
+                StatusCode::NOT_FOUND,
+                "unknown-provider",
+                "Unknown identity provider",
+                "no identity provider has that name",
+            ),
+            Error::RedirectNotAllowed => HttpProblem::new(
+                StatusCode::BAD_REQUEST,
+                "redirect-uri-not-allowed",
+                "Redirect URI not allowed",
+                "redirect_uri is not one of the configured front-end URLs",
+            ),
+            Error::InvalidState => HttpProblem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-state",
+                "Invalid login state",
+                "the login state is unknown, expired or already used; start the login again",
+            ),
+            Error::ProviderRefused { error } => HttpProblem::new(
+                StatusCode::UNAUTHORIZED,
+                "provider-error",
+                "Identity provider refused the login",
+                format!("the identity provider answered {error}"),
+            )
+            .with_challenge(BearerChallenge::Missing),
+            Error::CodeExchangeFailed(_) => HttpProblem::new(
+                StatusCode::UNAUTHORIZED,
+                "code-exchange-failed",
+                "Code exchange failed",
+                "the identity provider did not accept the authorization code",
+            )
+            .with_challenge(BearerChallenge::Missing),
+            Error::InvalidIdToken(_) => HttpProblem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid-id-token",
+                "Invalid ID token",
+                "the identity provider's ID token did not pass verification",
+            )
+            .with_challenge(BearerChallenge::Missing),
+            Error::AccountDisabled => HttpProblem::new(
+                StatusCode::UNAUTHORIZED,
+                "account-disabled",
+                "Account disabled",
+                "the account is disabled",
+            )
+            .with_challenge(BearerChallenge::Missing),
+            Error::IdentityProviderUnavailable { .. } => HttpProblem::dependency_unavailable("the identity provider"),
             Error::Redis(_) => HttpProblem::dependency_unavailable("redis"),
             Error::TokenService(ClientError::Unavailable { peer, .. }) => HttpProblem::dependency_unavailable(peer),
             Error::TokenService(_)
@@ -133,12 +226,30 @@ impl Error {
             | Error::Hashing(_)
             | Error::BlockingTask(_)
             | Error::Settings(_)
+            | Error::HttpClient(_)
             | Error::AdminNeedsRedis
             | Error::Stdin(_)
             | Error::Bind { .. }
             | Error::Server(_)
             | Error::Metrics(_) => HttpProblem::internal(),
         }
+    }
+}
+
+impl Error {
+    /// The OAuth 2.0 `error` code and description of a failed SSO login, for the front-end redirect
+    /// mode's `#error=…&error_description=…`; the description is the problem's detail.
+    pub fn redirect_error(&self) -> (String, String) {
+        let code = match self {
+            Error::ProviderRefused { error } => error.clone(),
+            Error::InvalidState | Error::InvalidInput { .. } => "invalid_request".to_owned(),
+            Error::CodeExchangeFailed(_) | Error::InvalidIdToken(_) | Error::AccountDisabled => {
+                "access_denied".to_owned()
+            }
+            _ if self.problem().status() == StatusCode::SERVICE_UNAVAILABLE => "temporarily_unavailable".to_owned(),
+            _ => "server_error".to_owned(),
+        };
+        (code, self.problem().detail().to_owned())
     }
 }
 
@@ -190,6 +301,28 @@ mod tests {
         let token = token.error_response();
         assert_eq!(token.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(token.headers().contains_key(RETRY_AFTER));
+    }
+
+    #[test]
+    fn sso_failures_are_400_or_401_and_the_provider_down_is_503() {
+        assert_eq!(Error::InvalidState.error_response().status(), StatusCode::BAD_REQUEST);
+        let denied = Error::ProviderRefused { error: "access_denied".to_owned() };
+        assert!(denied.problem().detail().contains("access_denied"), "the provider's code is carried");
+        assert_eq!(denied.redirect_error().0, "access_denied");
+        for error in [denied, Error::CodeExchangeFailed("x".to_owned()), Error::InvalidIdToken("bad kid".to_owned())] {
+            let response = error.error_response();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(response.headers().get(WWW_AUTHENTICATE).expect("challenge"), "Bearer");
+        }
+        assert!(
+            !Error::InvalidIdToken("kid abc".to_owned()).problem().detail().contains("abc"),
+            "causes stay in the log"
+        );
+        let down = Error::IdentityProviderUnavailable { provider: "corp".to_owned(), reason: "refused".to_owned() };
+        assert_eq!(down.redirect_error().0, "temporarily_unavailable");
+        let response = down.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key(RETRY_AFTER));
     }
 
     #[test]

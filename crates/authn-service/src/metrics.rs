@@ -21,14 +21,28 @@ impl LoginMethod {
     }
 }
 
-/// The `outcome` label of a login attempt.
+/// The `outcome` label of a login attempt, password or single sign-on: the one place that names them.
 pub fn login_outcome<T>(result: &Result<T, Error>) -> &'static str {
     match result {
         Ok(_) => "success",
-        Err(Error::InvalidCredentials) => "bad_credentials",
+        // The proof of identity failed: wrong password, or a code or ID token that does not hold up.
+        Err(
+            Error::InvalidCredentials
+            | Error::AccountDisabled
+            | Error::CodeExchangeFailed(_)
+            | Error::InvalidIdToken(_),
+        ) => "bad_credentials",
         Err(Error::LockedOut { .. }) => "locked",
-        Err(Error::HashingBusy | Error::Redis(_) | Error::BlockingTask(_)) => "unavailable",
-        Err(Error::TokenService(auth_client::ClientError::Unavailable { .. })) => "unavailable",
+        // The user (or the provider) declined at the identity provider: `error=` on the callback.
+        Err(Error::ProviderRefused { .. }) => "provider_error",
+        Err(
+            Error::HashingBusy
+            | Error::Redis(_)
+            | Error::BlockingTask(_)
+            | Error::IdentityProviderUnavailable { .. }
+            | Error::TokenService(auth_client::ClientError::Unavailable { .. }),
+        ) => "unavailable",
+        // Malformed requests, unknown or replayed SSO state, and anything unexpected.
         Err(_) => "rejected",
     }
 }

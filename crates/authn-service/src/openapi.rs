@@ -1,14 +1,14 @@
 //! The authn service's OpenAPI 3 document, generated from its handlers' annotations and the wire types.
 
-use crate::routes::{health, login, register};
+use crate::routes::{health, login, oauth, register};
 use service_kit::api_doc::{OperationsRoutes, SecuritySchemes, openapi_response, render};
 use std::sync::LazyLock;
 use utoipa::OpenApi;
 
 #[derive(Debug, OpenApi)]
 #[openapi(
-    info(title = "authn-service", description = "User accounts, registration and password login."),
-    paths(service_kit::health::healthz, health::readyz, register::register, login::login),
+    info(title = "authn-service", description = "User accounts, registration, password login and single sign-on (OpenID Connect)."),
+    paths(service_kit::health::healthz, health::readyz, register::register, login::login, oauth::login, oauth::callback),
     modifiers(&SecuritySchemes, &OperationsRoutes)
 )]
 pub struct ApiDoc;

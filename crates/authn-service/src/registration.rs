@@ -39,6 +39,7 @@ pub async fn create_account<U: UserStore>(users: &U, hasher: &Hasher, account: N
         username: account.username,
         password_hash: Some(password_hash),
         email: account.email,
+        display_name: None,
         disabled: false,
         created_at: unix_now(),
     };

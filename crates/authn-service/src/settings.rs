@@ -7,6 +7,7 @@
 
 use crate::client_ip::TrustedProxies;
 use crate::lockout::LockoutPolicy;
+use crate::oidc::settings::OidcSettings;
 use redis::IntoConnectionInfo;
 use secrecy::SecretString;
 use service_kit::settings::{
@@ -37,6 +38,8 @@ pub struct Settings {
     pub hashing: HashingSettings,
     /// `LOGIN_MAX_FAILURES` and `LOGIN_LOCKOUT_SECONDS`.
     pub lockout: LockoutPolicy,
+    /// `OIDC_*`: single sign-on providers and policies.
+    pub oidc: OidcSettings,
 }
 
 /// The argon2id cost and how many hashes may run at once.
@@ -116,6 +119,7 @@ impl Settings {
             trusted_proxies,
             hashing: HashingSettings::from_vars(vars)?,
             lockout: LockoutPolicy { max_failures, window: Duration::from_secs(lockout_seconds) },
+            oidc: OidcSettings::from_vars(vars)?,
         })
     }
 

@@ -1,8 +1,9 @@
 //! Building and running the HTTP server: the listener, the stores chosen by the settings, and every route.
 //!
 //! [`Application::build`] binds its own listener (port 0 picks a free port, for tests) and reports the
-//! address; [`Application::run_until_stopped`] serves until SIGINT/SIGTERM. With `REDIS_URL` set, users
-//! and login counters live in Redis; without it (dev only, enforced by the settings) they live in memory.
+//! address; [`Application::run_until_stopped`] serves until SIGINT/SIGTERM. With `REDIS_URL` set, users,
+//! login counters and SSO logins in progress live in Redis; without it (dev only, enforced by the
+//! settings) they live in memory.
 
 use crate::app_state::AppState;
 use crate::error::Error;
@@ -11,7 +12,9 @@ use crate::lockout::memory_store::MemoryFailureStore;
 use crate::lockout::redis_store::RedisFailureStore;
 use crate::lockout::{FailureStore, Lockout};
 use crate::metrics::AuthnMetrics;
-use crate::routes::{health, login, post_only, register};
+use crate::oidc::Sso;
+use crate::oidc::flow_state::{FlowStates, MemoryFlowStateStore, RedisFlowStateStore};
+use crate::routes::{health, login, oauth, post_only, register};
 use crate::settings::Settings;
 use crate::users::UserStore;
 use crate::users::memory_store::MemoryUserStore;
@@ -70,6 +73,7 @@ impl Application {
                     tokens,
                     trusted_proxies: settings.trusted_proxies.clone(),
                     allow_registration: settings.allow_registration,
+                    sso: Sso::new(&settings.oidc, FlowStates::Redis(RedisFlowStateStore::new(pool.clone())))?,
                     redis: Some(pool),
                     metrics,
                 };
@@ -83,6 +87,7 @@ impl Application {
                     tokens,
                     trusted_proxies: settings.trusted_proxies.clone(),
                     allow_registration: settings.allow_registration,
+                    sso: Sso::new(&settings.oidc, FlowStates::Memory(MemoryFlowStateStore::default()))?,
                     redis: None,
                     metrics,
                 };
@@ -134,6 +139,8 @@ fn serve<U: UserStore, F: FailureStore>(
             .service(
                 web::resource("/login").route(web::post().to(login::login::<U, F>)).default_service(web::to(post_only)),
             )
+            .route("/oauth/login", web::get().to(oauth::login::<U, F>))
+            .route("/oauth/callback", web::get().to(oauth::callback::<U, F>))
             .route("/healthz", web::get().to(service_kit::health::healthz))
             .route("/readyz", web::get().to(health::readyz::<U, F>))
             .route("/openapi.json", web::get().to(crate::openapi::openapi_json))

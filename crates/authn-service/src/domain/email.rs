@@ -31,6 +31,12 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The address lowercased, for lookups: mail providers treat addresses case-insensitively in
+    /// practice, though RFC 5321 lets the local part be case-sensitive.
+    pub fn folded(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
 }
 
 /// The unquoted ("dot-atom") local part of RFC 5322: printable ASCII minus specials, dots not leading,

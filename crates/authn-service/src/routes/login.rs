@@ -47,7 +47,7 @@ pub async fn login<U: UserStore, F: FailureStore>(
     Ok(HttpResponse::Ok().json(result?))
 }
 
-fn user_agent(req: &HttpRequest) -> Option<String> {
+pub fn user_agent(req: &HttpRequest) -> Option<String> {
     let raw = req.headers().get(USER_AGENT)?;
     let text = String::from_utf8_lossy(raw.as_bytes());
     Some(text.chars().take(MAX_USER_AGENT_CHARS).collect())

@@ -1,10 +1,10 @@
 //! Accounts in process memory: the `dev` store when `REDIS_URL` is unset, and the unit-test store.
 //!
-//! One mutex guards both maps, so taking a username and storing the account are one step, as the Lua
-//! script makes them in Redis. The lock is never held across an `.await` (there is none inside).
+//! One mutex guards every map, so taking a username (and an external identity) and storing the account
+//! are one step, as the Lua scripts make them in Redis. The lock is never held across an `.await` (there is none inside).
 
-use super::{User, UserStore};
-use crate::domain::{UserId, Username};
+use super::{ExternalIdentity, IdentityCreateConflict, User, UserStore};
+use crate::domain::{Email, UserId, Username};
 use crate::error::Error;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -13,6 +13,19 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 struct Accounts {
     by_id: HashMap<UserId, User>,
     by_username: HashMap<Username, UserId>,
+    by_identity: HashMap<ExternalIdentity, UserId>,
+    /// Folded email → the ids of the accounts with that email.
+    by_email: HashMap<String, Vec<UserId>>,
+}
+
+impl Accounts {
+    fn insert(&mut self, user: &User) {
+        self.by_username.insert(user.username.clone(), user.id);
+        if let Some(email) = &user.email {
+            self.by_email.entry(email.folded()).or_default().push(user.id);
+        }
+        self.by_id.insert(user.id, user.clone());
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -34,9 +47,45 @@ impl UserStore for MemoryUserStore {
         if accounts.by_username.contains_key(&user.username) {
             return Err(Error::UsernameTaken);
         }
-        accounts.by_username.insert(user.username.clone(), user.id);
-        accounts.by_id.insert(user.id, user.clone());
+        accounts.insert(user);
         Ok(())
+    }
+
+    async fn create_with_identity(
+        &self,
+        user: &User,
+        identity: &ExternalIdentity,
+    ) -> Result<Result<(), IdentityCreateConflict>, Error> {
+        let mut accounts = self.lock();
+        if accounts.by_identity.contains_key(identity) {
+            return Ok(Err(IdentityCreateConflict::IdentityTaken));
+        }
+        if accounts.by_username.contains_key(&user.username) {
+            return Ok(Err(IdentityCreateConflict::UsernameTaken));
+        }
+        accounts.by_identity.insert(identity.clone(), user.id);
+        accounts.insert(user);
+        Ok(Ok(()))
+    }
+
+    async fn find_by_identity(&self, identity: &ExternalIdentity) -> Result<Option<User>, Error> {
+        let accounts = self.lock();
+        Ok(accounts.by_identity.get(identity).and_then(|id| accounts.by_id.get(id)).cloned())
+    }
+
+    async fn link_identity(&self, id: &UserId, identity: &ExternalIdentity) -> Result<bool, Error> {
+        let mut accounts = self.lock();
+        if !accounts.by_id.contains_key(id) || accounts.by_identity.contains_key(identity) {
+            return Ok(false);
+        }
+        accounts.by_identity.insert(identity.clone(), *id);
+        Ok(true)
+    }
+
+    async fn find_by_email(&self, email: &Email) -> Result<Vec<User>, Error> {
+        let accounts = self.lock();
+        let ids = accounts.by_email.get(&email.folded()).map(Vec::as_slice).unwrap_or_default();
+        Ok(ids.iter().filter_map(|id| accounts.by_id.get(id)).cloned().collect())
     }
 
     async fn find_by_username(&self, username: &Username) -> Result<Option<User>, Error> {
@@ -65,6 +114,7 @@ mod tests {
             username: Username::parse(name).expect("valid"),
             password_hash: Some(PasswordHash::from_stored("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned())),
             email: None,
+            display_name: None,
             disabled: false,
             created_at: unix_now(),
         }

@@ -5,11 +5,11 @@
 //! ([`memory_store::MemoryUserStore`]); both keep the same guarantees, above all that a username is taken
 //! atomically, so two concurrent registrations of `Alice` and `alice` cannot both succeed.
 //!
-//! Room for single sign-on: a [`User`] without a `password_hash` cannot log in with a password, which is
-//! what an account created by an OpenID Connect login will be. Such accounts will be found by
-//! (issuer, subject): the OIDC issue adds a `find_by_identity` method and an identity index
-//! (`authn:identity:{issuer}:{subject}` → id in Redis) written by the same atomic create as the username
-//! index; nothing here has to change shape for it.
+//! Single sign-on: a [`User`] without a `password_hash` cannot log in with a password, which is what an
+//! account created by an OpenID Connect login is. Such accounts are found by their
+//! [`ExternalIdentity`] (issuer, subject), whose index is written by the same atomic create as the
+//! username index ([`UserStore::create_with_identity`]); an identity can also be linked to an existing
+//! account ([`UserStore::link_identity`]), which is how a verified email joins a password account.
 
 pub mod memory_store;
 pub mod redis_store;
@@ -27,16 +27,67 @@ pub struct User {
     /// `None` for accounts that cannot log in with a password (single sign-on only).
     pub password_hash: Option<PasswordHash>,
     pub email: Option<Email>,
+    /// The `name` claim of an account created by single sign-on; `None` otherwise.
+    pub display_name: Option<String>,
     /// A disabled account's logins are refused exactly like a wrong password.
     pub disabled: bool,
     /// Unix seconds.
     pub created_at: i64,
 }
 
+/// Who a user is at an OpenID Connect provider: the `sub` claim is unique per issuer only.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExternalIdentity {
+    pub issuer: String,
+    pub subject: String,
+}
+
+impl ExternalIdentity {
+    /// The index key's suffix `{issuer}:{subject}`, with `%` and `:` of the issuer percent-encoded so
+    /// that the first `:` always ends the issuer (an issuer has a `:` after its scheme, and may have a
+    /// port; a subject may hold anything).
+    pub fn index_suffix(&self) -> String {
+        let issuer = self.issuer.replace('%', "%25").replace(':', "%3A");
+        format!("{issuer}:{}", self.subject)
+    }
+}
+
+/// Why [`UserStore::create_with_identity`] created nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityCreateConflict {
+    /// Another account has the username: try another one.
+    UsernameTaken,
+    /// A concurrent first login of the same identity won: look the identity up again.
+    IdentityTaken,
+}
+
 /// Where accounts live. Every method is one logical operation: implementations make `create` atomic.
 pub trait UserStore: Clone + Send + Sync + 'static {
     /// Stores a new account; `Err(UsernameTaken)` when its username is already in use.
     fn create(&self, user: &User) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Stores a new account together with its external identity, atomically: nothing is written when
+    /// the username or the identity is already taken.
+    fn create_with_identity(
+        &self,
+        user: &User,
+        identity: &ExternalIdentity,
+    ) -> impl Future<Output = Result<Result<(), IdentityCreateConflict>, Error>> + Send;
+
+    /// The account an external identity belongs to.
+    fn find_by_identity(&self, identity: &ExternalIdentity)
+    -> impl Future<Output = Result<Option<User>, Error>> + Send;
+
+    /// Links an external identity to an existing account; `Ok(false)` when the account does not exist
+    /// or the identity already belongs to an account.
+    fn link_identity(
+        &self,
+        id: &UserId,
+        identity: &ExternalIdentity,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// Every account with this email address (compared case-insensitively); emails are not unique.
+    fn find_by_email(&self, email: &Email) -> impl Future<Output = Result<Vec<User>, Error>> + Send;
 
     fn find_by_username(&self, username: &Username) -> impl Future<Output = Result<Option<User>, Error>> + Send;
 

@@ -3,12 +3,16 @@
 //! Keys:
 //! - `authn:user:{id}`: a hash with `id`, `username`, `password_hash` (absent for accounts without a
 //!   password), `email` (absent when none), `disabled` (`0`/`1`) and `created_at` (Unix seconds);
-//! - `authn:username:{lowercase username}`: the account's id.
+//! - `authn:username:{lowercase username}`: the account's id;
+//! - `authn:identity:{issuer}:{subject}`: the id of the account an OpenID Connect identity belongs to
+//!   (the issuer's `%` and `:` percent-encoded, see [`ExternalIdentity::index_suffix`]);
+//! - `authn:email:{lowercase email}`: a set of the ids of the accounts with that email.
 //!
-//! A Lua script takes the username key with `SET NX` and writes the hash in the same atomic step, so a
-//! username is never half-taken and two concurrent registrations cannot both win.
+//! Lua scripts take the username key (and the identity key) with `SET NX` and write the hash and the
+//! indexes in the same atomic step, so a username or an identity is never half-taken and two concurrent
+//! registrations or first logins cannot both win.
 
-use super::{User, UserStore};
+use super::{ExternalIdentity, IdentityCreateConflict, User, UserStore};
 use crate::domain::{Email, UserId, Username};
 use crate::error::Error;
 use crate::hashing::PasswordHash;
@@ -18,9 +22,12 @@ use std::sync::LazyLock;
 
 pub const USER_KEY_PREFIX: &str = "authn:user:";
 pub const USERNAME_KEY_PREFIX: &str = "authn:username:";
+pub const IDENTITY_KEY_PREFIX: &str = "authn:identity:";
+pub const EMAIL_KEY_PREFIX: &str = "authn:email:";
 
-/// `KEYS[1]` the username key, `KEYS[2]` the user hash; `ARGV[1]` the id, then field/value pairs.
-/// Returns 1 when created, 0 when the username was taken.
+/// `KEYS[1]` the username key, `KEYS[2]` the user hash, `KEYS[3]` (when the user has an email) the
+/// email index; `ARGV[1]` the id, then field/value pairs. Returns 1 when created, 0 when the username
+/// was taken.
 static CREATE: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
@@ -28,6 +35,46 @@ static CREATE: LazyLock<redis::Script> = LazyLock::new(|| {
             return 0
         end
         redis.call('HSET', KEYS[2], unpack(ARGV, 2))
+        if KEYS[3] then
+            redis.call('SADD', KEYS[3], ARGV[1])
+        end
+        return 1
+        ",
+    )
+});
+
+/// `KEYS[1]` the identity key, then as [`CREATE`] shifted by one. Returns 1 when created, 0 when the
+/// username was taken, -1 when the identity was.
+static CREATE_WITH_IDENTITY: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+            return -1
+        end
+        if not redis.call('SET', KEYS[2], ARGV[1], 'NX') then
+            return 0
+        end
+        redis.call('SET', KEYS[1], ARGV[1])
+        redis.call('HSET', KEYS[3], unpack(ARGV, 2))
+        if KEYS[4] then
+            redis.call('SADD', KEYS[4], ARGV[1])
+        end
+        return 1
+        ",
+    )
+});
+
+/// `KEYS[1]` the user hash, `KEYS[2]` the identity key, `ARGV[1]` the id: links only an existing
+/// account and a free identity. Returns 1 when linked.
+static LINK_IDENTITY: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+        if redis.call('EXISTS', KEYS[1]) == 0 then
+            return 0
+        end
+        if not redis.call('SET', KEYS[2], ARGV[1], 'NX') then
+            return 0
+        end
         return 1
         ",
     )
@@ -65,6 +112,14 @@ fn username_key(username: &Username) -> String {
     format!("{USERNAME_KEY_PREFIX}{username}")
 }
 
+fn identity_key(identity: &ExternalIdentity) -> String {
+    format!("{IDENTITY_KEY_PREFIX}{}", identity.index_suffix())
+}
+
+fn email_key(email: &Email) -> String {
+    format!("{EMAIL_KEY_PREFIX}{}", email.folded())
+}
+
 fn to_fields(user: &User) -> Vec<(&'static str, String)> {
     let mut fields = vec![
         ("id", user.id.to_string()),
@@ -77,6 +132,9 @@ fn to_fields(user: &User) -> Vec<(&'static str, String)> {
     }
     if let Some(email) = &user.email {
         fields.push(("email", email.to_string()));
+    }
+    if let Some(name) = &user.display_name {
+        fields.push(("display_name", name.clone()));
     }
     fields
 }
@@ -104,14 +162,37 @@ fn from_fields(mut fields: HashMap<String, String>) -> Result<Option<User>, Erro
         username,
         password_hash: take("password_hash").map(PasswordHash::from_stored),
         email,
+        display_name: take("display_name"),
         disabled,
         created_at,
     }))
 }
 
+impl RedisUserStore {
+    /// The account whose id an index key (username or identity) holds.
+    async fn find_through_index(&self, operation: &'static str, index: String) -> Result<Option<User>, Error> {
+        // Two commands on one checked-out connection: index, then hash. Not atomic, and need not be:
+        // accounts are never deleted, so an id found in an index always has its hash.
+        let fields: HashMap<String, String> = self
+            .pool
+            .run(operation, |mut connection| async move {
+                let id: Option<String> = redis::cmd("GET").arg(&index).query_async(&mut connection).await?;
+                match id {
+                    Some(id) => {
+                        redis::cmd("HGETALL").arg(format!("{USER_KEY_PREFIX}{id}")).query_async(&mut connection).await
+                    }
+                    None => Ok(HashMap::new()),
+                }
+            })
+            .await?;
+        from_fields(fields)
+    }
+}
+
 impl UserStore for RedisUserStore {
     async fn create(&self, user: &User) -> Result<(), Error> {
-        let keys = [username_key(&user.username), user_key(&user.id)];
+        let mut keys = vec![username_key(&user.username), user_key(&user.id)];
+        keys.extend(user.email.as_ref().map(email_key));
         let id = user.id.to_string();
         let fields = to_fields(user);
         let created: i64 = self
@@ -128,23 +209,74 @@ impl UserStore for RedisUserStore {
         if created == 1 { Ok(()) } else { Err(Error::UsernameTaken) }
     }
 
-    async fn find_by_username(&self, username: &Username) -> Result<Option<User>, Error> {
-        let index = username_key(username);
-        // Two commands on one checked-out connection: index, then hash. Not atomic, and need not be:
-        // accounts are never deleted, so an id found in the index always has its hash.
-        let fields: HashMap<String, String> = self
+    async fn create_with_identity(
+        &self,
+        user: &User,
+        identity: &ExternalIdentity,
+    ) -> Result<Result<(), IdentityCreateConflict>, Error> {
+        let mut keys = vec![identity_key(identity), username_key(&user.username), user_key(&user.id)];
+        keys.extend(user.email.as_ref().map(email_key));
+        let id = user.id.to_string();
+        let fields = to_fields(user);
+        let created: i64 = self
             .pool
-            .run("find_user_by_username", |mut connection| async move {
-                let id: Option<String> = redis::cmd("GET").arg(&index).query_async(&mut connection).await?;
-                match id {
-                    Some(id) => {
-                        redis::cmd("HGETALL").arg(format!("{USER_KEY_PREFIX}{id}")).query_async(&mut connection).await
-                    }
-                    None => Ok(HashMap::new()),
+            .run("create_user_with_identity", |mut connection| async move {
+                let mut invocation = CREATE_WITH_IDENTITY.key(&keys[..]);
+                invocation.arg(id);
+                for (name, value) in &fields {
+                    invocation.arg(*name).arg(value);
                 }
+                invocation.invoke_async(&mut connection).await
             })
             .await?;
-        from_fields(fields)
+        Ok(match created {
+            1 => Ok(()),
+            0 => Err(IdentityCreateConflict::UsernameTaken),
+            _ => Err(IdentityCreateConflict::IdentityTaken),
+        })
+    }
+
+    async fn find_by_identity(&self, identity: &ExternalIdentity) -> Result<Option<User>, Error> {
+        self.find_through_index("find_user_by_identity", identity_key(identity)).await
+    }
+
+    async fn link_identity(&self, id: &UserId, identity: &ExternalIdentity) -> Result<bool, Error> {
+        let keys = [user_key(id), identity_key(identity)];
+        let id = id.to_string();
+        let linked: i64 = self
+            .pool
+            .run("link_identity", |mut connection| async move {
+                LINK_IDENTITY.key(&keys[..]).arg(id).invoke_async(&mut connection).await
+            })
+            .await?;
+        Ok(linked == 1)
+    }
+
+    async fn find_by_email(&self, email: &Email) -> Result<Vec<User>, Error> {
+        let index = email_key(email);
+        let hashes: Vec<HashMap<String, String>> = self
+            .pool
+            .run("find_users_by_email", |mut connection| async move {
+                let ids: Vec<String> = redis::cmd("SMEMBERS").arg(&index).query_async(&mut connection).await?;
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut pipeline = redis::pipe();
+                for id in &ids {
+                    pipeline.cmd("HGETALL").arg(format!("{USER_KEY_PREFIX}{id}"));
+                }
+                pipeline.query_async(&mut connection).await
+            })
+            .await?;
+        let mut users = Vec::with_capacity(hashes.len());
+        for fields in hashes {
+            users.extend(from_fields(fields)?);
+        }
+        Ok(users)
+    }
+
+    async fn find_by_username(&self, username: &Username) -> Result<Option<User>, Error> {
+        self.find_through_index("find_user_by_username", username_key(username)).await
     }
 
     async fn find_by_id(&self, id: &UserId) -> Result<Option<User>, Error> {
@@ -182,6 +314,7 @@ mod tests {
             username: Username::parse("alice").expect("valid"),
             password_hash: Some(PasswordHash::from_stored("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned())),
             email: Some(Email::parse("alice@example.com").expect("valid")),
+            display_name: Some("Alice Liddell".to_owned()),
             disabled: true,
             created_at: unix_now(),
         }
@@ -196,10 +329,10 @@ mod tests {
 
     #[test]
     fn optional_fields_may_be_absent() {
-        let user = User { password_hash: None, email: None, disabled: false, ..user() };
+        let user = User { password_hash: None, email: None, display_name: None, disabled: false, ..user() };
         let fields: HashMap<String, String> =
             to_fields(&user).into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
-        assert!(!fields.contains_key("password_hash") && !fields.contains_key("email"));
+        assert!(["password_hash", "email", "display_name"].iter().all(|name| !fields.contains_key(*name)));
         assert_eq!(from_fields(fields).expect("parses"), Some(user));
     }
 

@@ -10,6 +10,7 @@ use auth_proto::internal::{EndedSessions, MintRequest};
 use auth_proto::public::TokenResponse;
 use authn_service::client_ip::TrustedProxies;
 use authn_service::lockout::LockoutPolicy;
+use authn_service::oidc::settings::OidcSettings;
 use authn_service::settings::{HashingSettings, Settings};
 use authn_service::startup::Application;
 use secrecy::SecretString;
@@ -146,6 +147,7 @@ pub fn test_settings(redis_url: Option<String>, token_service_url: &str) -> Sett
         trusted_proxies: "127.0.0.1/32".parse::<TrustedProxies>().expect("valid"),
         hashing: HashingSettings { memory_kib: 1024, iterations: 1, parallelism: 1, max_concurrent: 2 },
         lockout: LockoutPolicy { max_failures: MAX_FAILURES, window: Duration::from_secs(60) },
+        oidc: OidcSettings::default(),
     }
 }
 

@@ -1,0 +1,116 @@
+//! `GET /oauth/callback`: the end of an SSO login, from the provider's redirect to the token response.
+//!
+//! Nothing is created before every check passed: the state is taken (once), the provider's `error=`
+//! and `iss` are checked, the code is exchanged and the ID token verified; only then is the account
+//! found or created and a session minted.
+
+use crate::app_state::AppState;
+use crate::error::Error;
+use crate::lockout::FailureStore;
+use crate::oidc::accounts::find_or_create;
+use crate::oidc::flow_state::{FlowStateStore, StateKey};
+use crate::users::UserStore;
+use auth_proto::claims::AMR_OIDC;
+use auth_proto::internal::MintRequest;
+use auth_proto::public::TokenResponse;
+use serde::Deserialize;
+use std::net::IpAddr;
+use url::Url;
+
+/// Provider error codes are echoed to the client; anything longer or stranger is cut to this.
+const MAX_PROVIDER_ERROR_CHARS: usize = 64;
+
+/// The query of the provider's redirect (RFC 6749 §4.1.2, RFC 9207 `iss`).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CallbackParams {
+    /// The authorization code.
+    pub code: Option<String>,
+    /// The state `/oauth/login` sent.
+    pub state: Option<String>,
+    /// The provider's error code, when the login failed there (e.g. `access_denied`).
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+    /// The issuer that answered (RFC 9207), checked when present.
+    pub iss: Option<String>,
+}
+
+/// Who is calling, for the session record.
+#[derive(Debug, Default)]
+pub struct CallbackClient {
+    pub address: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+/// The result of a callback, and where it goes (front-end redirect mode) when the state said so.
+#[derive(Debug)]
+pub struct CallbackOutcome {
+    pub frontend_redirect: Option<Url>,
+    pub result: Result<TokenResponse, Error>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn complete_login<U: UserStore, F: FailureStore>(
+    state: &AppState<U, F>,
+    params: CallbackParams,
+    client: CallbackClient,
+) -> CallbackOutcome {
+    let record = match take_state(state, params.state.as_deref()).await {
+        Ok(record) => record,
+        Err(error) => return CallbackOutcome { frontend_redirect: None, result: Err(error) },
+    };
+    let frontend_redirect = record.frontend_redirect.as_deref().and_then(|url| Url::parse(url).ok());
+    let result = finish(state, params, record, client).await;
+    if let Err(error) = &result {
+        tracing::info!(%error, "SSO login refused");
+    }
+    CallbackOutcome { frontend_redirect, result }
+}
+
+async fn take_state<U: UserStore, F: FailureStore>(
+    state: &AppState<U, F>,
+    raw: Option<&str>,
+) -> Result<crate::oidc::flow_state::FlowState, Error> {
+    let key = StateKey::parse(raw.unwrap_or_default())?;
+    state.sso.states().take(&key).await?.ok_or(Error::InvalidState)
+}
+
+async fn finish<U: UserStore, F: FailureStore>(
+    state: &AppState<U, F>,
+    params: CallbackParams,
+    record: crate::oidc::flow_state::FlowState,
+    client: CallbackClient,
+) -> Result<TokenResponse, Error> {
+    let provider = state.sso.provider(&record.provider)?;
+    // RFC 9207: a response naming another issuer was meant for another provider (mix-up attack).
+    if params.iss.as_deref().is_some_and(|iss| iss != provider.issuer()) {
+        return Err(Error::InvalidIdToken("the iss parameter names another issuer".to_owned()));
+    }
+    if let Some(error) = params.error {
+        let error: String = error
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            .take(MAX_PROVIDER_ERROR_CHARS)
+            .collect();
+        return Err(Error::ProviderRefused { error });
+    }
+    let code = params
+        .code
+        .filter(|code| !code.is_empty())
+        .ok_or(Error::InvalidInput { field: "code", reason: "is required unless the provider sent error" })?;
+    let login = provider.redeem(code, record.pkce_verifier, &record.nonce).await?;
+    let user = find_or_create(&state.users, &login, state.sso.link_verified_email()).await?;
+    if user.disabled {
+        return Err(Error::AccountDisabled);
+    }
+    let request = MintRequest {
+        user_id: user.id.to_string(),
+        username: user.username.to_string(),
+        amr: vec![AMR_OIDC.to_owned()],
+        user_agent: client.user_agent,
+        ip: client.address.map(|address| address.to_string()),
+    };
+    let tokens = state.tokens.mint(&request).await?;
+    tracing::info!(user_id = %user.id, session_id = %tokens.session_id, provider = %provider.name(), "SSO login succeeded");
+    Ok(tokens)
+}

@@ -1,0 +1,331 @@
+//! Single sign-on settings: the OpenID Connect providers and the SSO policies, parsed once at start.
+//!
+//! The provider named `default` is configured by the contract's names (`OIDC_ISSUER_URL`,
+//! `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`, `OIDC_REDIRECT_URL`, `OIDC_SCOPES`, `OIDC_TOKEN_AUTH_METHOD`).
+//! More providers are named in `OIDC_PROVIDERS=corp,google`, each configured by the same suffixes under
+//! its upper-cased name: `OIDC_CORP_ISSUER_URL`, `OIDC_CORP_CLIENT_ID`, … A missing or malformed value
+//! stops the start with one line naming the variable.
+
+use secrecy::SecretString;
+use service_kit::settings::SettingsError;
+use std::fmt;
+use url::Url;
+
+/// The scopes asked for when `…_SCOPES` is unset.
+pub const DEFAULT_SCOPES: &str = "openid email profile";
+/// The name of the provider configured by the plain `OIDC_*` variables.
+pub const DEFAULT_PROVIDER: &str = "default";
+/// Provider names are short lowercase identifiers, since they become part of variable names.
+const MAX_PROVIDER_NAME_CHARS: usize = 32;
+
+/// Everything single sign-on needs; no providers means SSO is off.
+#[derive(Debug, Clone, Default)]
+pub struct OidcSettings {
+    pub providers: Vec<ProviderSettings>,
+    /// `OIDC_LINK_VERIFIED_EMAIL`: a first SSO login with a verified email equal to one password
+    /// account's email logs into that account instead of creating one.
+    pub link_verified_email: bool,
+    /// `OIDC_FRONTEND_REDIRECT_URLS`: where `/oauth/login?redirect_uri=` may send the result.
+    pub frontend_redirect_urls: Vec<Url>,
+}
+
+/// How the client authenticates at the provider's token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenAuthMethod {
+    /// HTTP Basic with the client id and secret: the OpenID Connect default.
+    #[default]
+    ClientSecretBasic,
+    /// The client id and secret in the form body.
+    ClientSecretPost,
+}
+
+/// One provider: who it is, who we are at it, and where it sends the browser back.
+#[derive(Clone)]
+pub struct ProviderSettings {
+    pub name: String,
+    /// The issuer exactly as the provider spells it (its discovery document must say the same).
+    pub issuer_url: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// This service's `/oauth/callback` as the browser reaches it, registered at the provider.
+    pub redirect_url: Url,
+    pub scopes: Vec<String>,
+    pub token_auth_method: TokenAuthMethod,
+}
+
+impl fmt::Debug for ProviderSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderSettings")
+            .field("name", &self.name)
+            .field("issuer_url", &self.issuer_url)
+            .field("client_id", &self.client_id)
+            .field("redirect_url", &self.redirect_url.as_str())
+            .field("scopes", &self.scopes)
+            .field("token_auth_method", &self.token_auth_method)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OidcSettings {
+    /// Reads the SSO settings from a variable lookup.
+    pub fn from_vars(vars: &dyn Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let var = |name: &str| vars(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty());
+        let mut providers = Vec::new();
+        if let Some(default) = provider(DEFAULT_PROVIDER, "OIDC_", &var)? {
+            providers.push(default);
+        }
+        if let Some(names) = var("OIDC_PROVIDERS") {
+            for name in names.split(',').map(str::trim).filter(|name| !name.is_empty()) {
+                let name = provider_name(name)?;
+                if providers.iter().any(|known: &ProviderSettings| known.name == name) {
+                    return Err(SettingsError::new("OIDC_PROVIDERS", format!("names {name} twice")));
+                }
+                let prefix = format!("OIDC_{}_", name.to_ascii_uppercase());
+                let settings = provider(&name, &prefix, &var)?
+                    .ok_or_else(|| SettingsError::new(format!("{prefix}ISSUER_URL"), "is required"))?;
+                providers.push(settings);
+            }
+        }
+        let link_verified_email = match var("OIDC_LINK_VERIFIED_EMAIL").map(|value| value.to_ascii_lowercase()) {
+            None => false,
+            Some(value) if ["true", "1", "yes", "on"].contains(&value.as_str()) => true,
+            Some(value) if ["false", "0", "no", "off"].contains(&value.as_str()) => false,
+            Some(_) => return Err(SettingsError::new("OIDC_LINK_VERIFIED_EMAIL", "must be true or false")),
+        };
+        let frontend_redirect_urls = var("OIDC_FRONTEND_REDIRECT_URLS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|url| !url.is_empty())
+                    .map(frontend_url)
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        Ok(Self { providers, link_verified_email, frontend_redirect_urls })
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        !self.providers.is_empty()
+    }
+}
+
+/// A provider's settings under `prefix`, or `None` when none of its variables is set.
+fn provider(
+    name: &str,
+    prefix: &str,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<ProviderSettings>, SettingsError> {
+    let named = |suffix: &str| format!("{prefix}{suffix}");
+    let get = |suffix: &str| var(&named(suffix));
+    let Some(issuer_url) = get("ISSUER_URL") else {
+        for suffix in ["CLIENT_ID", "CLIENT_SECRET", "REDIRECT_URL"] {
+            if get(suffix).is_some() {
+                return Err(SettingsError::new(
+                    named("ISSUER_URL"),
+                    format!("is required when {} is set", named(suffix)),
+                ));
+            }
+        }
+        return Ok(None);
+    };
+    let required = |suffix: &str| get(suffix).ok_or_else(|| SettingsError::new(named(suffix), "is required"));
+    let issuer =
+        Url::parse(&issuer_url).map_err(|_| SettingsError::new(named("ISSUER_URL"), "must be an absolute URL"))?;
+    secure_url(&issuer, &named("ISSUER_URL"))?;
+    if issuer.query().is_some() || issuer.fragment().is_some() {
+        return Err(SettingsError::new(named("ISSUER_URL"), "must have no query or fragment"));
+    }
+    let redirect_url = Url::parse(&required("REDIRECT_URL")?)
+        .map_err(|_| SettingsError::new(named("REDIRECT_URL"), "must be an absolute URL"))?;
+    if !matches!(redirect_url.scheme(), "http" | "https") || redirect_url.fragment().is_some() {
+        return Err(SettingsError::new(named("REDIRECT_URL"), "must be an http(s) URL without a fragment"));
+    }
+    let scopes: Vec<String> =
+        get("SCOPES").as_deref().unwrap_or(DEFAULT_SCOPES).split_whitespace().map(str::to_owned).collect();
+    if !scopes.iter().any(|scope| scope == "openid") {
+        return Err(SettingsError::new(named("SCOPES"), "must include openid"));
+    }
+    let token_auth_method = match get("TOKEN_AUTH_METHOD").as_deref() {
+        None | Some("client_secret_basic") => TokenAuthMethod::ClientSecretBasic,
+        Some("client_secret_post") => TokenAuthMethod::ClientSecretPost,
+        Some(_) => {
+            return Err(SettingsError::new(
+                named("TOKEN_AUTH_METHOD"),
+                "must be client_secret_basic or client_secret_post",
+            ));
+        }
+    };
+    Ok(Some(ProviderSettings {
+        name: name.to_owned(),
+        // Kept as written: the ID token's `iss` must equal it character for character.
+        issuer_url,
+        client_id: required("CLIENT_ID")?,
+        client_secret: SecretString::from(required("CLIENT_SECRET")?),
+        redirect_url,
+        scopes,
+        token_auth_method,
+    }))
+}
+
+/// A provider name from `OIDC_PROVIDERS`: lowercase letters, digits and `_`, since it becomes part of
+/// variable names; `default` is the plain `OIDC_*` provider and cannot be listed.
+fn provider_name(raw: &str) -> Result<String, SettingsError> {
+    let name = raw.to_ascii_lowercase();
+    let valid = !name.is_empty()
+        && name.len() <= MAX_PROVIDER_NAME_CHARS
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        return Err(SettingsError::new(
+            "OIDC_PROVIDERS",
+            "names must be 1 to 32 characters of letters, digits and _, separated by commas",
+        ));
+    }
+    if name == DEFAULT_PROVIDER {
+        return Err(SettingsError::new("OIDC_PROVIDERS", "must not list default: it is configured by OIDC_ISSUER_URL"));
+    }
+    Ok(name)
+}
+
+/// Provider traffic carries secrets and codes: https, except to this machine (a provider in a test or
+/// beside the service).
+fn secure_url(url: &Url, variable: &str) -> Result<(), SettingsError> {
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(SettingsError::new(variable, "must be an https:// URL (http:// only to localhost)")),
+    }
+}
+
+fn frontend_url(raw: &str) -> Result<Url, SettingsError> {
+    let url = Url::parse(raw).map_err(|_| {
+        SettingsError::new("OIDC_FRONTEND_REDIRECT_URLS", "must be a comma-separated list of absolute URLs")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.fragment().is_some() {
+        return Err(SettingsError::new("OIDC_FRONTEND_REDIRECT_URLS", "URLs must be http(s) and have no fragment"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<OidcSettings, SettingsError> {
+        let vars: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        OidcSettings::from_vars(&|name| vars.get(name).cloned())
+    }
+
+    const DEFAULT: [(&str, &str); 4] = [
+        ("OIDC_ISSUER_URL", "https://idp.example.com"),
+        ("OIDC_CLIENT_ID", "authn"),
+        ("OIDC_CLIENT_SECRET", "s3cret"),
+        ("OIDC_REDIRECT_URL", "https://gateway.example.com/oauth/callback"),
+    ];
+
+    fn failing_variable(pairs: &[(&str, &str)]) -> String {
+        parse(pairs).expect_err("should be refused").variable().to_owned()
+    }
+
+    #[test]
+    fn nothing_set_is_sso_off() {
+        let settings = parse(&[]).expect("valid");
+        assert!(!settings.is_enabled());
+        assert!(!settings.link_verified_email);
+        assert!(settings.frontend_redirect_urls.is_empty());
+    }
+
+    #[test]
+    fn the_contract_names_configure_the_default_provider() {
+        let settings = parse(&DEFAULT).expect("valid");
+        let [provider] = settings.providers.as_slice() else { panic!("one provider: {settings:?}") };
+        assert_eq!(provider.name, "default");
+        assert_eq!(provider.issuer_url, "https://idp.example.com");
+        assert_eq!(provider.client_id, "authn");
+        assert_eq!(provider.client_secret.expose_secret(), "s3cret");
+        assert_eq!(provider.scopes, ["openid", "email", "profile"]);
+        assert_eq!(provider.token_auth_method, TokenAuthMethod::ClientSecretBasic);
+        assert!(!format!("{provider:?}").contains("s3cret"), "the secret is not printed");
+    }
+
+    #[test]
+    fn named_providers_sit_beside_the_default_one() {
+        let mut pairs = DEFAULT.to_vec();
+        pairs.extend([
+            ("OIDC_PROVIDERS", "corp, Google"),
+            ("OIDC_CORP_ISSUER_URL", "https://login.corp.example/realms/staff"),
+            ("OIDC_CORP_CLIENT_ID", "corp-client"),
+            ("OIDC_CORP_CLIENT_SECRET", "corp-secret"),
+            ("OIDC_CORP_REDIRECT_URL", "https://gateway.example.com/oauth/callback"),
+            ("OIDC_CORP_SCOPES", "openid email"),
+            ("OIDC_CORP_TOKEN_AUTH_METHOD", "client_secret_post"),
+            ("OIDC_GOOGLE_ISSUER_URL", "https://accounts.google.com"),
+            ("OIDC_GOOGLE_CLIENT_ID", "g"),
+            ("OIDC_GOOGLE_CLIENT_SECRET", "gs"),
+            ("OIDC_GOOGLE_REDIRECT_URL", "https://gateway.example.com/oauth/callback"),
+        ]);
+        let settings = parse(&pairs).expect("valid");
+        let names: Vec<&str> = settings.providers.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["default", "corp", "google"]);
+        assert_eq!(settings.providers[1].scopes, ["openid", "email"]);
+        assert_eq!(settings.providers[1].token_auth_method, TokenAuthMethod::ClientSecretPost);
+        assert_eq!(settings.providers[2].client_id, "g");
+    }
+
+    #[test]
+    fn named_providers_work_without_a_default_one() {
+        let settings = parse(&[
+            ("OIDC_PROVIDERS", "corp"),
+            ("OIDC_CORP_ISSUER_URL", "https://idp.example.com"),
+            ("OIDC_CORP_CLIENT_ID", "c"),
+            ("OIDC_CORP_CLIENT_SECRET", "s"),
+            ("OIDC_CORP_REDIRECT_URL", "https://gateway.example.com/oauth/callback"),
+        ])
+        .expect("valid");
+        assert_eq!(settings.providers.len(), 1);
+        assert_eq!(settings.providers[0].name, "corp");
+    }
+
+    #[test]
+    fn each_bad_or_missing_value_names_its_variable() {
+        let with = |name: &str, value: &'static str| {
+            let mut pairs: Vec<(&str, &str)> = DEFAULT.iter().copied().filter(|(k, _)| *k != name).collect();
+            if !value.is_empty() {
+                pairs.push((Box::leak(name.to_owned().into_boxed_str()), value));
+            }
+            failing_variable(&pairs)
+        };
+        assert_eq!(with("OIDC_CLIENT_ID", ""), "OIDC_CLIENT_ID");
+        assert_eq!(with("OIDC_CLIENT_SECRET", ""), "OIDC_CLIENT_SECRET");
+        assert_eq!(with("OIDC_REDIRECT_URL", ""), "OIDC_REDIRECT_URL");
+        assert_eq!(with("OIDC_REDIRECT_URL", "/oauth/callback"), "OIDC_REDIRECT_URL");
+        assert_eq!(with("OIDC_ISSUER_URL", "not a url"), "OIDC_ISSUER_URL");
+        assert_eq!(with("OIDC_ISSUER_URL", "http://idp.example.com"), "OIDC_ISSUER_URL", "http only to loopback");
+        assert_eq!(with("OIDC_SCOPES", "email profile"), "OIDC_SCOPES");
+        assert_eq!(with("OIDC_TOKEN_AUTH_METHOD", "private_key_jwt"), "OIDC_TOKEN_AUTH_METHOD");
+        assert_eq!(failing_variable(&[("OIDC_CLIENT_ID", "x")]), "OIDC_ISSUER_URL");
+        assert_eq!(failing_variable(&[("OIDC_PROVIDERS", "corp")]), "OIDC_CORP_ISSUER_URL");
+        assert_eq!(failing_variable(&[("OIDC_PROVIDERS", "c-orp")]), "OIDC_PROVIDERS");
+        assert_eq!(failing_variable(&[("OIDC_PROVIDERS", "default")]), "OIDC_PROVIDERS");
+        assert_eq!(failing_variable(&[("OIDC_LINK_VERIFIED_EMAIL", "maybe")]), "OIDC_LINK_VERIFIED_EMAIL");
+        assert_eq!(failing_variable(&[("OIDC_FRONTEND_REDIRECT_URLS", "/app")]), "OIDC_FRONTEND_REDIRECT_URLS");
+    }
+
+    #[test]
+    fn loopback_issuers_may_use_http_and_policies_parse() {
+        let mut pairs = DEFAULT.to_vec();
+        pairs.retain(|(k, _)| *k != "OIDC_ISSUER_URL");
+        pairs.extend([
+            ("OIDC_ISSUER_URL", "http://127.0.0.1:9000"),
+            ("OIDC_LINK_VERIFIED_EMAIL", "true"),
+            ("OIDC_FRONTEND_REDIRECT_URLS", "https://app.example.com/sso, http://localhost:3000/cb"),
+        ]);
+        let settings = parse(&pairs).expect("valid");
+        assert!(settings.link_verified_email);
+        let urls: Vec<&str> = settings.frontend_redirect_urls.iter().map(Url::as_str).collect();
+        assert_eq!(urls, ["https://app.example.com/sso", "http://localhost:3000/cb"]);
+    }
+}
