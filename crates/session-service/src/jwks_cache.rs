@@ -120,10 +120,14 @@ impl KeyCache {
         self.fetch_and_store().await
     }
 
+    #[tracing::instrument(name = "fetch jwks", skip_all, fields(otel.kind = "client"))]
     async fn fetch_and_store(&self) -> Result<(), KeyFetchError> {
         let Source::Remote { url, client } = &self.source else { return Ok(()) };
-        let response = client
-            .get(url)
+        let mut request = client.get(url);
+        for (name, value) in telemetry::propagation::trace_context_headers() {
+            request = request.header(name, value);
+        }
+        let response = request
             .send()
             .await
             .and_then(reqwest::Response::error_for_status)

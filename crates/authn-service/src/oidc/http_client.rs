@@ -44,6 +44,15 @@ impl ProviderHttpClient {
         Ok(Self { client })
     }
 
+    /// One call to the provider (discovery, keys or the code exchange). It gets a client span; no
+    /// `traceparent` is sent, since the provider is outside the platform and need not see its trace ids.
+    #[tracing::instrument(name = "identity provider call", skip_all, fields(
+        otel.kind = "client",
+        http.request.method = %request.method(),
+        server.address = request.uri().host().unwrap_or_default(),
+        url.path = request.uri().path(),
+        http.response.status_code = tracing::field::Empty,
+    ))]
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, ProviderHttpError> {
         let (parts, body) = request.into_parts();
         let url = reqwest::Url::parse(&parts.uri.to_string()).map_err(|e| ProviderHttpError::Request(e.to_string()))?;
@@ -51,6 +60,7 @@ impl ProviderHttpClient {
         // reqwest and openidconnect share the `http` 1 crate, so method and headers carry over as they are.
         outbound = outbound.version(parts.version);
         let mut response = outbound.send().await?;
+        tracing::Span::current().record("http.response.status_code", response.status().as_u16());
         let mut builder =
             openidconnect::http::Response::builder().status(response.status()).version(response.version());
         for (name, value) in response.headers() {
