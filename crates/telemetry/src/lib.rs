@@ -70,7 +70,7 @@ impl Telemetry {
 /// exporter that cannot be built leaves export off and says so (the service still serves). Calling it
 /// twice (as tests that start several apps in one process do) keeps the first subscriber.
 pub fn init(settings: TelemetrySettings<'_>) -> Telemetry {
-    let (log_filter, bad_filter) = match EnvFilter::try_new(settings.log_filter) {
+    let (log_filter, bad_filter) = match EnvFilter::try_new(with_quiet_dependencies(settings.log_filter)) {
         Ok(parsed) => (parsed, false),
         Err(_) => (EnvFilter::new("info"), true),
     };
@@ -113,6 +113,14 @@ pub fn init(settings: TelemetrySettings<'_>) -> Telemetry {
     Telemetry { provider }
 }
 
+/// actix-web-prom warns on every request to a route with a regex tail (`/docs/{_:.*}`,
+/// `/session/verify/{tail:.*}`, which Envoy calls on every request) that it cannot template the label;
+/// the label is still right (the route pattern), so that warning is only noise. A filter that names
+/// actix_web_prom itself is left as it is.
+fn with_quiet_dependencies(filter: &str) -> String {
+    if filter.contains("actix_web_prom") { filter.to_owned() } else { format!("{filter},actix_web_prom=error") }
+}
+
 /// The OTLP/HTTP exporter behind a batch processor (which posts from its own thread, so a slow collector
 /// never blocks a request).
 fn tracer_provider(service: &'static str, endpoint: &str) -> Result<SdkTracerProvider, TelemetryError> {
@@ -141,6 +149,12 @@ struct TelemetryError(String);
 #[cfg(test)]
 mod tests {
     use super::traces_url;
+
+    #[test]
+    fn the_metrics_middleware_warning_is_silenced_unless_asked_for() {
+        assert_eq!(super::with_quiet_dependencies("info"), "info,actix_web_prom=error");
+        assert_eq!(super::with_quiet_dependencies("warn,actix_web_prom=debug"), "warn,actix_web_prom=debug");
+    }
 
     #[test]
     fn the_signal_path_is_appended_once() {
