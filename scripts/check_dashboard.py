@@ -7,10 +7,12 @@ import json
 import re
 import sys
 
-# The metric names the services export (issue 4: actix-web-prom and the domain metrics); histograms
-# as their _bucket series.
+# The metric names the services export (actix-web-prom's `<namespace>_http_…` and the domain metrics);
+# histograms as their _bucket series. This is the fast, build-free check; the end-to-end test
+# observability::the_grafana_dashboard_queries_only_metrics_the_services_export scrapes the real
+# services and is the authority.
 KNOWN = {
-    f"{service}_service_{name}"
+    f"{service}_{name}"
     for service in ("authn", "token", "session")
     for name in ("http_requests_total", "http_requests_duration_seconds_bucket")
 } | {
