@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
 
-use e2e_tests::checks::token_response;
+use e2e_tests::checks::{sample, token_response};
 use e2e_tests::otlp::OtlpReceiver;
 use e2e_tests::platform::{Platform, Service};
 use serde_json::json;
@@ -94,14 +94,6 @@ async fn a_login_without_a_caller_trace_starts_one_that_spans_the_three_services
         tokio::time::sleep(Duration::from_millis(200)).await;
         deadline_left = deadline_left.saturating_sub(Duration::from_millis(200));
     }
-}
-
-/// The value of one sample line (`name{labels} value`), or 0 when the series is absent.
-fn sample(metrics: &str, series: &str) -> f64 {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.trim().parse::<f64>().ok()))
-        .unwrap_or(0.0)
 }
 
 #[tokio::test]

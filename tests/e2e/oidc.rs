@@ -2,7 +2,7 @@
 //! (`oidc-provider` under Node), driven through its login and consent pages as a browser would.
 
 use e2e_tests::api::{Api, Reply};
-use e2e_tests::checks::{assert_problem, assert_unauthorized, assert_unavailable, token_response};
+use e2e_tests::checks::{assert_problem, assert_unauthorized, assert_unavailable, sample, token_response};
 use e2e_tests::jwt;
 use e2e_tests::oidc_provider::{Browser, Consent, OidcProvider, ProviderOptions};
 use e2e_tests::platform::{Platform, PlatformBuilder, Service};
@@ -80,6 +80,12 @@ impl Sso {
         let mut connection = client.get_multiplexed_async_connection().await.unwrap();
         let keys: Vec<String> = redis::cmd("KEYS").arg(pattern).query_async(&mut connection).await.unwrap();
         keys.len()
+    }
+
+    /// authn's `authn_login_attempts_total{method="oidc",outcome=…}` now.
+    async fn sso_logins(&self, outcome: &str) -> f64 {
+        let metrics = self.api().get(Service::Authn, "/metrics").await.body;
+        sample(&metrics, &format!(r#"authn_login_attempts_total{{method="oidc",outcome="{outcome}"}}"#))
     }
 
     async fn assert_nothing_created(&self) {
@@ -215,6 +221,74 @@ async fn an_id_token_signed_by_an_unpublished_key_is_refused_and_creates_nothing
     assert_unauthorized(&reply);
     assert!(reply.body.contains("invalid-id-token"), "{reply}");
     sso.assert_nothing_created().await;
+    assert_eq!(sso.sso_logins("bad_credentials").await, 1.0);
+}
+
+#[tokio::test]
+async fn a_disabled_sso_account_is_refused_with_401_and_gets_no_session() {
+    let sso = Sso::start().await;
+    let tokens = sso.log_in("jane").await;
+    let user_id = jwt::claims(&tokens.access_token)["sub"].clone();
+    let (ok, output) = sso.platform.admin(Service::Authn, &["users", "disable", "jane"], "").await;
+    assert!(ok, "`users disable jane` failed: {output}");
+    assert_unauthorized(&sso.api().session_status(&tokens.access_token).await);
+
+    let sessions_before = sso.keys("session:*").await;
+    let url = sso.callback_url("", "jane", Consent::Grant).await;
+    let reply = sso.callback(&url).await;
+    assert_unauthorized(&reply);
+    assert!(reply.body.contains("account-disabled"), "{reply}");
+    assert!(!reply.body.contains("access_token"), "{reply}");
+    assert_eq!(sso.keys("session:*").await, sessions_before, "no session was created");
+    assert_eq!(sso.keys("authn:user:*").await, 1, "the identity still leads to the one, disabled, account");
+    assert_eq!(sso.sso_logins("bad_credentials").await, 1.0);
+
+    // Another subject at the provider is another account, and is let in.
+    let other = sso.log_in("john").await;
+    assert_ne!(jwt::claims(&other.access_token)["sub"], user_id);
+}
+
+#[tokio::test]
+async fn sso_logins_are_counted_in_the_metrics_by_outcome() {
+    let sso = Sso::start().await;
+    let url = sso.callback_url("", "jane", Consent::Grant).await;
+    sso.callback(&url).await.expect_status(200);
+    assert_problem(&sso.callback(&url).await, 400);
+    let denied = sso.callback_url("", "jane", Consent::Deny).await;
+    assert_unauthorized(&sso.callback(&denied).await);
+
+    assert_eq!(sso.sso_logins("success").await, 1.0, "the login");
+    assert_eq!(sso.sso_logins("rejected").await, 1.0, "the replayed callback");
+    assert_eq!(sso.sso_logins("provider_error").await, 1.0, "error=access_denied");
+    assert_eq!(sso.sso_logins("bad_credentials").await, 0.0);
+    let metrics = sso.api().get(Service::Authn, "/metrics").await.body;
+    assert_eq!(sample(&metrics, r#"authn_login_attempts_total{method="password",outcome="success"}"#), 0.0);
+}
+
+/// A provider whose discovery document names another issuer than `OIDC_ISSUER_URL` (a proxy in front
+/// of it, a typo in the setting, or a mix-up): its metadata and keys are not trusted at all, so no
+/// login can start, let alone create an account. authn answers 503 (SSO with that provider cannot
+/// work now) and logs why.
+#[tokio::test]
+async fn a_provider_announcing_another_issuer_is_refused_at_discovery_and_creates_nothing() {
+    let announced = "https://login.example.test";
+    let sso = Sso::start_with(
+        |options| ProviderOptions { announced_issuer: Some(announced.to_owned()), ..options },
+        |builder| builder,
+    )
+    .await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let discovery = client.get(format!("{}/.well-known/openid-configuration", sso.idp.issuer())).send().await;
+    let discovery: Value = discovery.unwrap().json().await.unwrap();
+    assert_eq!(discovery["issuer"], json!(announced), "the provider really announces another issuer");
+
+    let reply = sso.api().get(Service::Authn, "/oauth/login").await;
+    assert_unavailable(&reply);
+    assert!(reply.body.contains("identity provider"), "{reply}");
+    let log = sso.platform.log(Service::Authn);
+    assert!(log.contains("unexpected issuer"), "authn's log should say why:\n{log}");
+    sso.assert_nothing_created().await;
+    assert_eq!(sso.keys("authn:oidc:state:*").await, 0, "no login was started");
 }
 
 #[tokio::test]

@@ -95,3 +95,12 @@ pub fn rfc3339(value: &Value, what: &str) -> time::OffsetDateTime {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|err| panic!("{what} must be RFC 3339, got {text:?}: {err}"))
 }
+
+/// The value of one sample line of a Prometheus text page (`name{labels} value`), or 0 when the
+/// series is absent.
+pub fn sample(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.trim().parse::<f64>().ok()))
+        .unwrap_or(0.0)
+}

@@ -27,6 +27,9 @@ pub struct ProviderOptions {
     pub token_auth_method: Option<String>,
     /// Publish a key set that lacks the key ID tokens are signed with.
     pub serve_other_jwks: bool,
+    /// The issuer the provider announces in its discovery document and ID tokens, when it is not
+    /// the URL it is reached at ([`OidcProvider::issuer`]).
+    pub announced_issuer: Option<String>,
 }
 
 impl ProviderOptions {
@@ -37,6 +40,7 @@ impl ProviderOptions {
             redirect_uris: vec![redirect_uri.to_owned()],
             token_auth_method: None,
             serve_other_jwks: false,
+            announced_issuer: None,
         }
     }
 }
@@ -69,6 +73,8 @@ impl OidcProvider {
         provider
     }
 
+    /// The provider's URL, which is its issuer unless [`ProviderOptions::announced_issuer`] says
+    /// otherwise.
     pub fn issuer(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -116,6 +122,9 @@ impl OidcProvider {
             .stderr(log);
         if let Some(method) = &self.options.token_auth_method {
             command.env("TOKEN_AUTH_METHOD", method);
+        }
+        if let Some(issuer) = &self.options.announced_issuer {
+            command.env("ISSUER", issuer);
         }
         self.child =
             Some(command.spawn().unwrap_or_else(|err| panic!("could not start node (is Node.js installed?): {err}")));

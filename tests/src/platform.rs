@@ -347,6 +347,24 @@ impl Platform {
         command
     }
 
+    /// Runs an administration subcommand of a service's binary (`authn-service users disable NAME`)
+    /// with `stdin` as its standard input: whether it succeeded, and what it printed.
+    pub async fn admin(&self, service: Service, args: &[&str], stdin: &str) -> (bool, String) {
+        use tokio::io::AsyncWriteExt;
+        let mut command = tokio::process::Command::from(self.command(service));
+        command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+        let mut child = command.spawn().expect("spawn the administration command");
+        let mut input = child.stdin.take().expect("the command's stdin is piped");
+        input.write_all(stdin.as_bytes()).await.expect("write the command's stdin");
+        drop(input);
+        let output = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("`{} {}` did not finish within 20 s", service.binary_name(), args.join(" ")))
+            .expect("wait for the administration command");
+        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        (output.status.success(), text)
+    }
+
     /// The log of one service so far.
     pub fn log(&self, service: Service) -> String {
         self.services[&service].log()

@@ -132,11 +132,21 @@ impl Provider {
         let id_token = response
             .id_token()
             .ok_or_else(|| Error::InvalidIdToken("the token response has no id_token".to_owned()))?;
-        let nonce = Nonce::new(nonce.to_owned());
-        let verified = match self.verify(&discovered, id_token, &nonce) {
+        self.verify_id_token(&discovered, id_token, &Nonce::new(nonce.to_owned())).await
+    }
+
+    /// Verifies an ID token against the cached key set, re-fetching the key set once (within the
+    /// cool-down) when the token's key id is not in it.
+    async fn verify_id_token(
+        &self,
+        discovered: &Arc<Discovered>,
+        id_token: &CoreIdToken,
+        nonce: &Nonce,
+    ) -> Result<VerifiedLogin, Error> {
+        let verified = match self.verify(discovered, id_token, nonce) {
             Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey)) => {
-                match self.refetch_keys(&discovered).await? {
-                    Some(refreshed) => self.verify(&refreshed, id_token, &nonce),
+                match self.refetch_keys(discovered).await? {
+                    Some(refreshed) => self.verify(&refreshed, id_token, nonce),
                     None => {
                         Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey))
                     }
@@ -144,7 +154,12 @@ impl Provider {
             }
             other => other,
         };
-        verified.map_err(|error| Error::InvalidIdToken(error.to_string()))
+        // The library's signature errors say only "Signature verification failed"; the log needs the
+        // cause (unknown key, disallowed algorithm, bad signature).
+        verified.map_err(|error| match source_chain(&error) {
+            causes if causes.is_empty() => Error::InvalidIdToken(error.to_string()),
+            causes => Error::InvalidIdToken(format!("{error}: {causes}")),
+        })
     }
 
     fn verify(
@@ -310,3 +325,6 @@ fn source_chain(error: &dyn std::error::Error) -> String {
     }
     causes.join(": ")
 }
+
+#[cfg(test)]
+mod tests;
