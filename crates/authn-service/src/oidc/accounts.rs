@@ -32,6 +32,9 @@ pub async fn find_or_create<U: UserStore>(
         let with_password: Vec<User> =
             users.find_by_email(email).await?.into_iter().filter(|user| user.password_hash.is_some()).collect();
         match with_password.as_slice() {
+            // A disabled account takes no new identities: the login is refused and nothing is stored,
+            // so re-enabling the account later does not silently carry a link nobody reviewed.
+            [account] if account.disabled => return Err(Error::AccountDisabled),
             [account] => {
                 if users.link_identity(&account.id, &login.identity).await? {
                     tracing::info!(user_id = %account.id, "SSO identity linked to an account by verified email");
@@ -135,6 +138,17 @@ mod tests {
         assert_eq!(linked.id, account.id);
         let again = find_or_create(&users, &login("s3", "jane@example.com", true), true).await.expect("found");
         assert_eq!(again.id, account.id);
+    }
+
+    #[tokio::test]
+    async fn a_disabled_password_account_is_not_linked_and_the_login_is_refused() {
+        let users = MemoryUserStore::default();
+        let account = password_account(&users, "jdoe", "jane@example.com").await;
+        users.set_disabled(&account.id, true).await.expect("disable");
+        let refused = find_or_create(&users, &login("s1", "jane@example.com", true), true).await;
+        assert!(matches!(refused, Err(Error::AccountDisabled)), "{refused:?}");
+        let identity = login("s1", "jane@example.com", true).identity;
+        assert_eq!(users.find_by_identity(&identity).await.expect("lookup"), None, "no link was stored");
     }
 
     #[tokio::test]
