@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod password_login;
 pub mod registration;
 pub mod routes;
+pub mod session_opening;
 pub mod settings;
 pub mod startup;
 pub mod users;

@@ -10,9 +10,9 @@ use crate::app_state::AppState;
 use crate::domain::{Password, Username};
 use crate::error::Error;
 use crate::lockout::{FailureStore, FailureSubject};
+use crate::session_opening::{LoginClient, open_session};
 use crate::users::UserStore;
 use auth_proto::claims::AMR_PASSWORD;
-use auth_proto::internal::MintRequest;
 use auth_proto::public::TokenResponse;
 use std::net::IpAddr;
 
@@ -66,14 +66,8 @@ pub async fn log_in<U: UserStore, F: FailureStore>(
     };
 
     state.lockout.clear(&FailureSubject::Username(user.username.clone())).await?;
-    let request = MintRequest {
-        user_id: user.id.to_string(),
-        username: user.username.to_string(),
-        amr: vec![AMR_PASSWORD.to_owned()],
-        user_agent: attempt.user_agent,
-        ip: attempt.client_address.map(|address| address.to_string()),
-    };
-    let tokens = state.tokens.mint(&request).await?;
+    let client = LoginClient { address: attempt.client_address, user_agent: attempt.user_agent };
+    let tokens = open_session(&state.tokens, &user, AMR_PASSWORD, client).await?;
     tracing::info!(user_id = %user.id, session_id = %tokens.session_id, "login succeeded");
     Ok(tokens)
 }

@@ -9,12 +9,11 @@ use crate::error::Error;
 use crate::lockout::FailureStore;
 use crate::oidc::accounts::find_or_create;
 use crate::oidc::flow_state::{FlowStateStore, StateKey};
+use crate::session_opening::{LoginClient, open_session};
 use crate::users::UserStore;
 use auth_proto::claims::AMR_OIDC;
-use auth_proto::internal::MintRequest;
 use auth_proto::public::TokenResponse;
 use serde::Deserialize;
-use std::net::IpAddr;
 use url::Url;
 
 /// Provider error codes are echoed to the client; anything longer or stranger is cut to this.
@@ -35,13 +34,6 @@ pub struct CallbackParams {
     pub iss: Option<String>,
 }
 
-/// Who is calling, for the session record.
-#[derive(Debug, Default)]
-pub struct CallbackClient {
-    pub address: Option<IpAddr>,
-    pub user_agent: Option<String>,
-}
-
 /// The result of a callback, and where it goes (front-end redirect mode) when the state said so.
 #[derive(Debug)]
 pub struct CallbackOutcome {
@@ -53,7 +45,7 @@ pub struct CallbackOutcome {
 pub async fn complete_login<U: UserStore, F: FailureStore>(
     state: &AppState<U, F>,
     params: CallbackParams,
-    client: CallbackClient,
+    client: LoginClient,
 ) -> CallbackOutcome {
     let record = match take_state(state, params.state.as_deref()).await {
         Ok(record) => record,
@@ -79,7 +71,7 @@ async fn finish<U: UserStore, F: FailureStore>(
     state: &AppState<U, F>,
     params: CallbackParams,
     record: crate::oidc::flow_state::FlowState,
-    client: CallbackClient,
+    client: LoginClient,
 ) -> Result<TokenResponse, Error> {
     let provider = state.sso.provider(&record.provider)?;
     // RFC 9207: a response naming another issuer was meant for another provider (mix-up attack).
@@ -103,14 +95,7 @@ async fn finish<U: UserStore, F: FailureStore>(
     if user.disabled {
         return Err(Error::AccountDisabled);
     }
-    let request = MintRequest {
-        user_id: user.id.to_string(),
-        username: user.username.to_string(),
-        amr: vec![AMR_OIDC.to_owned()],
-        user_agent: client.user_agent,
-        ip: client.address.map(|address| address.to_string()),
-    };
-    let tokens = state.tokens.mint(&request).await?;
+    let tokens = open_session(&state.tokens, &user, AMR_OIDC, client).await?;
     tracing::info!(user_id = %user.id, session_id = %tokens.session_id, provider = %provider.name(), "SSO login succeeded");
     Ok(tokens)
 }

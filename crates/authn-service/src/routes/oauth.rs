@@ -5,9 +5,10 @@ use crate::app_state::AppState;
 use crate::error::Error;
 use crate::lockout::FailureStore;
 use crate::metrics::LoginMethod;
-use crate::oidc::callback::{CallbackClient, CallbackParams, complete_login};
+use crate::oidc::callback::{CallbackParams, complete_login};
 use crate::oidc::login::begin_login;
 use crate::routes::login::user_agent;
+use crate::session_opening::LoginClient;
 use crate::users::UserStore;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -61,8 +62,7 @@ pub async fn callback<U: UserStore, F: FailureStore>(
     let params = web::Query::<CallbackParams>::from_query(req.query_string())
         .map_err(|_| Error::InvalidInput { field: "query", reason: "is malformed" })?
         .into_inner();
-    let client =
-        CallbackClient { address: state.trusted_proxies.client_address_of(&req), user_agent: user_agent(&req) };
+    let client = LoginClient { address: state.trusted_proxies.client_address_of(&req), user_agent: user_agent(&req) };
     let outcome = complete_login(&state, params, client).await;
     state.metrics.record_login(LoginMethod::Oidc, &outcome.result);
     match (outcome.frontend_redirect, outcome.result) {
