@@ -61,3 +61,21 @@ async fn malformed_token_requests_leave_the_session_alone() {
     refreshed.expect_status(200);
     token_response(&refreshed);
 }
+
+/// Found by schemathesis against the token service's OpenAPI document: a user id with a slash or other
+/// bytes was put into the session-service path unescaped, and the mismatch came back as a 500.
+#[tokio::test]
+async fn malformed_user_ids_on_the_internal_invalidate_route_are_400_and_end_nothing() {
+    let platform = Platform::start().await;
+    let api = platform.api();
+    let (_account, tokens) = api.signed_in().await;
+    let authorization = format!("Bearer {}", api.internal_token());
+    for user_id in ["not-a-uuid", "a%2Fb", "..%2F..%2Frevocations", "4%F2%90%B0%92b%3D%C2%88%28_%3Ds%20_"] {
+        let path = format!("/internal/users/{user_id}/sessions/invalidate");
+        let reply = api
+            .send(api.request(reqwest::Method::POST, Service::Token, &path).header("authorization", &authorization))
+            .await;
+        assert_problem(&reply, 400);
+    }
+    api.session_status(&tokens.access_token).await.expect_status(200);
+}

@@ -24,8 +24,10 @@ impl TokenClient {
 
     /// Ends every session of a user (a disabled account).
     #[tracing::instrument(skip(self))]
-    pub async fn end_user_sessions(&self, user_id: &str) -> Result<EndedSessions, ClientError> {
-        self.http.post("end_user_sessions", &format!("/internal/users/{user_id}/sessions/invalidate"), &()).await
+    /// A user id is a UUID, so the path it is put in needs no escaping and cannot be steered elsewhere.
+    pub async fn end_user_sessions(&self, user_id: uuid::Uuid) -> Result<EndedSessions, ClientError> {
+        let path = format!("/internal/users/{}/sessions/invalidate", user_id.hyphenated());
+        self.http.post("end_user_sessions", &path, &()).await
     }
 
     /// Records every call's latency and failures into `metrics`.

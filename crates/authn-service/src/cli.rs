@@ -89,7 +89,7 @@ async fn disable_user(settings: &AdminSettings, users: &RedisUserStore, username
         settings.internal_api_token.expose(),
         PeerTimeouts::default(),
     ) {
-        Ok(tokens) => tokens.end_user_sessions(&user.id.to_string()).await,
+        Ok(tokens) => tokens.end_user_sessions(user.id.as_uuid()).await,
         Err(error) => Err(error),
     };
     match ended {

@@ -12,6 +12,10 @@ impl UserId {
         Self(Uuid::new_v4())
     }
 
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+
     /// Reads an id back from storage or a command line.
     pub fn parse(raw: &str) -> Result<Self, uuid::Error> {
         Uuid::parse_str(raw).map(Self)

@@ -176,8 +176,9 @@ pub async fn revoke_access<S: SessionStore>(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "revoked": true })))
 }
 
-#[utoipa::path(post, path = "/internal/users/{user_id}/sessions/invalidate", tag = "internal", security(("internal" = [])), 
-    responses((status = 200, description = "Every session of the user ended", body = EndedSessions), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/internal/users/{user_id}/sessions/invalidate", tag = "internal", security(("internal" = [])),
+    params(("user_id" = String, Path, description = "The user's id (the access tokens' `sub`)")),
+    responses((status = 200, description = "Every session of the user ended", body = EndedSessions), (status = 400, description = "User id too long", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(name = "end user sessions", skip(state))]
 pub async fn end_user_sessions<S: SessionStore>(
     state: web::Data<AppState<S>>,

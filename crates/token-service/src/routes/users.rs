@@ -7,8 +7,10 @@ use auth_proto::internal::EndedSessions;
 use auth_proto::problem::Problem;
 
 #[utoipa::path(post, path = "/internal/users/{user_id}/sessions/invalidate", tag = "internal", security(("internal" = [])),
+    params(("user_id" = String, Path, description = "The user's id (a UUID)")),
     responses(
         (status = 200, description = "Every session of the user ended", body = EndedSessions),
+        (status = 400, description = "The user id is not a UUID", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -17,6 +19,8 @@ pub async fn end_user_sessions(
     state: web::Data<AppState>,
     user_id: web::Path<String>,
 ) -> Result<HttpResponse, TokenError> {
-    let ended = state.sessions.end_user_sessions(&user_id).await?;
+    let user_id = uuid::Uuid::parse_str(&user_id)
+        .map_err(|_| TokenError::BadRequest("user_id is not a user id (a UUID)".to_owned()))?;
+    let ended = state.sessions.end_user_sessions(user_id).await?;
     Ok(HttpResponse::Ok().json(ended))
 }
