@@ -25,39 +25,29 @@ pub const USERNAME_KEY_PREFIX: &str = "authn:username:";
 pub const IDENTITY_KEY_PREFIX: &str = "authn:identity:";
 pub const EMAIL_KEY_PREFIX: &str = "authn:email:";
 
-/// `KEYS[1]` the username key, `KEYS[2]` the user hash, `KEYS[3]` (when the user has an email) the
-/// email index; `ARGV[1]` the id, then field/value pairs. Returns 1 when created, 0 when the username
-/// was taken.
+/// Stores a new account with its indexes, in one step. `KEYS[1]` the username key, `KEYS[2]` the user
+/// hash, then the identity key when `ARGV[2]` is `1` (an SSO account) and the email index when `ARGV[3]`
+/// is `1`; `ARGV[1]` the id, then field/value pairs. Returns 1 when created, 0 when the username was
+/// taken, -1 when the identity was.
 static CREATE: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
+        local next_key = 3
+        local identity, email
+        if ARGV[2] == '1' then identity = KEYS[next_key]; next_key = next_key + 1 end
+        if ARGV[3] == '1' then email = KEYS[next_key] end
+        if identity and redis.call('EXISTS', identity) == 1 then
+            return -1
+        end
         if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then
             return 0
         end
-        redis.call('HSET', KEYS[2], unpack(ARGV, 2))
-        if KEYS[3] then
-            redis.call('SADD', KEYS[3], ARGV[1])
+        if identity then
+            redis.call('SET', identity, ARGV[1])
         end
-        return 1
-        ",
-    )
-});
-
-/// `KEYS[1]` the identity key, then as [`CREATE`] shifted by one. Returns 1 when created, 0 when the
-/// username was taken, -1 when the identity was.
-static CREATE_WITH_IDENTITY: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
-        r"
-        if redis.call('EXISTS', KEYS[1]) == 1 then
-            return -1
-        end
-        if not redis.call('SET', KEYS[2], ARGV[1], 'NX') then
-            return 0
-        end
-        redis.call('SET', KEYS[1], ARGV[1])
-        redis.call('HSET', KEYS[3], unpack(ARGV, 2))
-        if KEYS[4] then
-            redis.call('SADD', KEYS[4], ARGV[1])
+        redis.call('HSET', KEYS[2], unpack(ARGV, 4))
+        if email then
+            redis.call('SADD', email, ARGV[1])
         end
         return 1
         ",
@@ -169,6 +159,34 @@ fn from_fields(mut fields: HashMap<String, String>) -> Result<Option<User>, Erro
 }
 
 impl RedisUserStore {
+    /// Runs [`CREATE`] for `user` (and `identity`, for an SSO account); its answer as the script gives it.
+    async fn insert(
+        &self,
+        operation: &'static str,
+        user: &User,
+        identity: Option<&ExternalIdentity>,
+    ) -> Result<i64, Error> {
+        let mut keys = vec![username_key(&user.username), user_key(&user.id)];
+        keys.extend(identity.map(identity_key));
+        keys.extend(user.email.as_ref().map(email_key));
+        let flag = |present: bool| if present { "1" } else { "0" };
+        let flags = [flag(identity.is_some()), flag(user.email.is_some())];
+        let id = user.id.to_string();
+        let fields = to_fields(user);
+        let created = self
+            .pool
+            .run(operation, |mut connection| async move {
+                let mut invocation = CREATE.key(&keys[..]);
+                invocation.arg(id).arg(flags[0]).arg(flags[1]);
+                for (name, value) in &fields {
+                    invocation.arg(*name).arg(value);
+                }
+                invocation.invoke_async(&mut connection).await
+            })
+            .await?;
+        Ok(created)
+    }
+
     /// The account whose id an index key (username or identity) holds.
     async fn find_through_index(&self, operation: &'static str, index: String) -> Result<Option<User>, Error> {
         // Two commands on one checked-out connection: index, then hash. Not atomic, and need not be:
@@ -191,22 +209,10 @@ impl RedisUserStore {
 
 impl UserStore for RedisUserStore {
     async fn create(&self, user: &User) -> Result<(), Error> {
-        let mut keys = vec![username_key(&user.username), user_key(&user.id)];
-        keys.extend(user.email.as_ref().map(email_key));
-        let id = user.id.to_string();
-        let fields = to_fields(user);
-        let created: i64 = self
-            .pool
-            .run("create_user", |mut connection| async move {
-                let mut invocation = CREATE.key(&keys[..]);
-                invocation.arg(id);
-                for (name, value) in &fields {
-                    invocation.arg(*name).arg(value);
-                }
-                invocation.invoke_async(&mut connection).await
-            })
-            .await?;
-        if created == 1 { Ok(()) } else { Err(Error::UsernameTaken) }
+        match self.insert("create_user", user, None).await? {
+            1 => Ok(()),
+            _ => Err(Error::UsernameTaken),
+        }
     }
 
     async fn create_with_identity(
@@ -214,22 +220,7 @@ impl UserStore for RedisUserStore {
         user: &User,
         identity: &ExternalIdentity,
     ) -> Result<Result<(), IdentityCreateConflict>, Error> {
-        let mut keys = vec![identity_key(identity), username_key(&user.username), user_key(&user.id)];
-        keys.extend(user.email.as_ref().map(email_key));
-        let id = user.id.to_string();
-        let fields = to_fields(user);
-        let created: i64 = self
-            .pool
-            .run("create_user_with_identity", |mut connection| async move {
-                let mut invocation = CREATE_WITH_IDENTITY.key(&keys[..]);
-                invocation.arg(id);
-                for (name, value) in &fields {
-                    invocation.arg(*name).arg(value);
-                }
-                invocation.invoke_async(&mut connection).await
-            })
-            .await?;
-        Ok(match created {
+        Ok(match self.insert("create_user_with_identity", user, Some(identity)).await? {
             1 => Ok(()),
             0 => Err(IdentityCreateConflict::UsernameTaken),
             _ => Err(IdentityCreateConflict::IdentityTaken),
