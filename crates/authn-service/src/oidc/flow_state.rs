@@ -28,8 +28,6 @@ pub struct FlowState {
     pub nonce: String,
     /// Where the result goes (front-end redirect mode); `None` answers JSON.
     pub frontend_redirect: Option<String>,
-    /// Unix seconds.
-    pub created_at: i64,
 }
 
 /// A `state` parameter that could be one of ours: 1–128 base64url characters.

@@ -4,7 +4,6 @@ use crate::error::Error;
 use crate::oidc::Sso;
 use crate::oidc::flow_state::{FlowState, FlowStateStore, StateKey};
 use crate::oidc::settings::DEFAULT_PROVIDER;
-use crate::users::unix_now;
 use url::Url;
 
 /// Stores a new login in progress and returns the provider's authorization URL to send the browser to.
@@ -19,7 +18,6 @@ pub async fn begin_login(sso: &Sso, provider: Option<&str>, redirect_uri: Option
         pkce_verifier: request.pkce_verifier,
         nonce: request.nonce,
         frontend_redirect: frontend_redirect.map(String::from),
-        created_at: unix_now(),
     };
     sso.states().put(&StateKey::parse(&request.state)?, &record).await?;
     Ok(request.url)

@@ -13,8 +13,7 @@ use crate::oidc::http_client::{ProviderHttpClient, ProviderHttpError};
 use crate::oidc::settings::{ProviderSettings, TokenAuthMethod};
 use crate::users::{ExternalIdentity, unix_now};
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
-    CoreProviderMetadata,
+    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJwsSigningAlgorithm, CoreProviderMetadata,
 };
 use openidconnect::{
     AuthType, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, DiscoveryError,
@@ -38,11 +37,11 @@ const IAT_MAX_AGE_SECONDS: i64 = 900;
 type Client =
     CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
 
-/// What authn learned from a provider, shared by concurrent requests.
+/// What authn learned from a provider, shared by concurrent requests: its metadata, which carries its
+/// key set (replaced when the keys are fetched again).
 #[derive(Debug)]
 struct Discovered {
     metadata: CoreProviderMetadata,
-    keys: CoreJsonWebKeySet,
     fetched_at: Instant,
 }
 
@@ -98,7 +97,7 @@ impl Provider {
     /// provider's authorization endpoint carrying them.
     pub async fn authorization_request(&self) -> Result<AuthorizationRequest, Error> {
         let discovered = self.discovered().await?;
-        let client = self.client(&discovered)?;
+        let client = self.client(&discovered);
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256_len(32);
         let mut request = client.authorize_url(
             CoreAuthenticationFlow::AuthorizationCode,
@@ -123,7 +122,7 @@ impl Provider {
     /// `iss`, `aud` (and `azp`), `exp`, `iat` and `nonce`.
     pub async fn redeem(&self, code: String, pkce_verifier: String, nonce: &str) -> Result<VerifiedLogin, Error> {
         let discovered = self.discovered().await?;
-        let client = self.client(&discovered)?;
+        let client = self.client(&discovered);
         let exchange = client
             .exchange_code(AuthorizationCode::new(code))
             .map_err(|error| Error::CodeExchangeFailed(format!("no token endpoint: {error}")))?
@@ -179,7 +178,7 @@ impl Provider {
             ClientId::new(self.settings.client_id.clone()),
             ClientSecret::new(self.settings.client_secret.expose_secret().to_owned()),
             discovered.metadata.issuer().clone(),
-            discovered.keys.clone(),
+            discovered.metadata.jwks().clone(),
         )
         .set_allowed_algs(algorithms);
         let claims = id_token.claims(&verifier, nonce)?;
@@ -226,12 +225,10 @@ impl Provider {
         Error::IdentityProviderUnavailable { provider: self.settings.name.clone(), reason: reason.to_string() }
     }
 
-    fn client(&self, discovered: &Discovered) -> Result<Client, Error> {
+    fn client(&self, discovered: &Discovered) -> Client {
         let redirect = RedirectUrl::from_url(self.settings.redirect_url.clone());
-        let mut metadata = discovered.metadata.clone();
-        metadata = metadata.set_jwks(discovered.keys.clone());
-        let client = CoreClient::from_provider_metadata(
-            metadata,
+        CoreClient::from_provider_metadata(
+            discovered.metadata.clone(),
             ClientId::new(self.settings.client_id.clone()),
             Some(ClientSecret::new(self.settings.client_secret.expose_secret().to_owned())),
         )
@@ -239,8 +236,7 @@ impl Provider {
         .set_auth_type(match self.settings.token_auth_method {
             TokenAuthMethod::ClientSecretBasic => AuthType::BasicAuth,
             TokenAuthMethod::ClientSecretPost => AuthType::RequestBody,
-        });
-        Ok(client)
+        })
     }
 
     fn current(&self) -> Option<Arc<Discovered>> {
@@ -282,9 +278,8 @@ impl Provider {
         let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
             .await
             .map_err(|error| self.discovery_error("discovery", error))?;
-        let keys = metadata.jwks().clone();
-        tracing::info!(provider = %self.settings.name, keys = keys.keys().len(), "identity provider discovered");
-        Ok(Discovered { metadata, keys, fetched_at: Instant::now() })
+        tracing::info!(provider = %self.settings.name, keys = metadata.jwks().keys().len(), "identity provider discovered");
+        Ok(Discovered { metadata, fetched_at: Instant::now() })
     }
 
     /// Fetches the key set again after an unknown key id, unless another request just did (its result
@@ -306,7 +301,8 @@ impl Provider {
             .await
             .map_err(|error| self.discovery_error("key set", error))?;
         tracing::info!(provider = %self.settings.name, keys = keys.keys().len(), "unknown key id; key set re-fetched");
-        Ok(Some(self.store(Discovered { metadata: seen.metadata.clone(), keys, fetched_at: seen.fetched_at })))
+        let metadata = seen.metadata.clone().set_jwks(keys);
+        Ok(Some(self.store(Discovered { metadata, fetched_at: seen.fetched_at })))
     }
 
     fn discovery_error(&self, what: &str, error: DiscoveryError<ProviderHttpError>) -> Error {

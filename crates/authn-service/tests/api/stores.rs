@@ -193,7 +193,6 @@ fn flow_state(provider: &str) -> FlowState {
         pkce_verifier: "verifier-0123456789abcdefghijklmnopqrstuvwxyz".to_owned(),
         nonce: "nonce-0123456789".to_owned(),
         frontend_redirect: Some("https://app.example.com/sso".to_owned()),
-        created_at: unix_now(),
     }
 }
 

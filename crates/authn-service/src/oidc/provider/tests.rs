@@ -6,7 +6,7 @@ mod test_issuer;
 
 use super::*;
 use crate::oidc::settings::TokenAuthMethod;
-use openidconnect::core::CoreIdToken;
+use openidconnect::core::{CoreIdToken, CoreJsonWebKeySet};
 use serde_json::{Value, json};
 use std::str::FromStr;
 use test_issuer::{CLIENT_ID, CLIENT_SECRET, ISSUER, KeyServer, NONCE, RsaKey, good_claims, hs256, unsigned};
@@ -48,7 +48,7 @@ impl Fixture {
         };
         let provider = Provider::new(settings, ProviderHttpClient::new().expect("http client"));
         let published: CoreJsonWebKeySet = serde_json::from_value(json!({ "keys": [key.jwk()] })).expect("key set");
-        provider.store(Discovered { metadata, keys: published, fetched_at: Instant::now() });
+        provider.store(Discovered { metadata: metadata.set_jwks(published), fetched_at: Instant::now() });
         Self { provider, key, keys }
     }
 
