@@ -211,7 +211,7 @@ fn token_service_url(vars: &dyn Fn(&str) -> Option<String>) -> Result<String, Se
 }
 
 /// Booleans as operators write them: `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`.
-fn parse_bool(variable: &str, value: Option<&str>, default: bool) -> Result<bool, SettingsError> {
+pub(crate) fn parse_bool(variable: &str, value: Option<&str>, default: bool) -> Result<bool, SettingsError> {
     let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
         return Ok(default);
     };

@@ -6,6 +6,7 @@
 //! its upper-cased name: `OIDC_CORP_ISSUER_URL`, `OIDC_CORP_CLIENT_ID`, … A missing or malformed value
 //! stops the start with one line naming the variable.
 
+use crate::settings::parse_bool;
 use secrecy::SecretString;
 use service_kit::settings::SettingsError;
 use std::fmt;
@@ -86,12 +87,8 @@ impl OidcSettings {
                 providers.push(settings);
             }
         }
-        let link_verified_email = match var("OIDC_LINK_VERIFIED_EMAIL").map(|value| value.to_ascii_lowercase()) {
-            None => false,
-            Some(value) if ["true", "1", "yes", "on"].contains(&value.as_str()) => true,
-            Some(value) if ["false", "0", "no", "off"].contains(&value.as_str()) => false,
-            Some(_) => return Err(SettingsError::new("OIDC_LINK_VERIFIED_EMAIL", "must be true or false")),
-        };
+        let link_verified_email =
+            parse_bool("OIDC_LINK_VERIFIED_EMAIL", var("OIDC_LINK_VERIFIED_EMAIL").as_deref(), false)?;
         let frontend_redirect_urls = var("OIDC_FRONTEND_REDIRECT_URLS")
             .map(|list| {
                 list.split(',')
@@ -103,10 +100,6 @@ impl OidcSettings {
             .transpose()?
             .unwrap_or_default();
         Ok(Self { providers, link_verified_email, frontend_redirect_urls })
-    }
-
-    pub fn is_enabled(&self) -> bool {
-        !self.providers.is_empty()
     }
 }
 
@@ -233,7 +226,7 @@ mod tests {
     #[test]
     fn nothing_set_is_sso_off() {
         let settings = parse(&[]).expect("valid");
-        assert!(!settings.is_enabled());
+        assert!(settings.providers.is_empty());
         assert!(!settings.link_verified_email);
         assert!(settings.frontend_redirect_urls.is_empty());
     }
