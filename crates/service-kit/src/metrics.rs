@@ -20,14 +20,6 @@ pub fn http_metrics(namespace: &str, registry: &Registry) -> Result<PrometheusMe
         .map_err(|error| MetricsError(error.to_string()))
 }
 
-/// Registers a domain metric; a clash of names is a programming error reported at start.
-pub fn register<C: prometheus::core::Collector + Clone + 'static>(
-    registry: &Registry,
-    collector: &C,
-) -> Result<(), MetricsError> {
-    registry.register(Box::new(collector.clone())).map_err(|error| MetricsError(error.to_string()))
-}
-
 #[derive(Debug, thiserror::Error)]
 #[error("metrics could not be set up: {0}")]
 pub struct MetricsError(String);

@@ -59,11 +59,6 @@ impl Telemetry {
             tracing::warn!(%error, "flushing the last spans failed");
         }
     }
-
-    /// Whether spans are being exported.
-    pub fn exporting(&self) -> bool {
-        self.provider.is_some()
-    }
 }
 
 /// Installs the global subscriber. A `RUST_LOG` that does not parse falls back to `info` and says so; an
