@@ -1,4 +1,5 @@
-//! The command line: no arguments serves; `users create|disable USERNAME` administers accounts.
+//! The command line: no arguments (or `serve`) serves; `users create|disable USERNAME` administers
+//! accounts; `healthcheck` probes a running service.
 //!
 //! Admin commands work on the configured store (`REDIS_URL`) directly, so they run beside a live
 //! service. Without `REDIS_URL` they refuse: the dev in-memory store lives inside the running service.
@@ -7,14 +8,15 @@ use crate::domain::Username;
 use crate::error::Error;
 use crate::hashing::Hasher;
 use crate::registration::{NewAccount, create_account};
-use crate::settings::{AdminSettings, DEFAULT_LISTEN_ADDR};
+use crate::settings::{AdminSettings, DEFAULT_LISTEN_ADDR, Settings};
+use crate::startup::{Application, SERVICE};
 use crate::users::UserStore;
 use crate::users::redis_store::RedisUserStore;
 use auth_client::{PeerTimeouts, TokenClient};
 use clap::{Parser, Subcommand};
 use redis_kit::{RedisPool, RedisTimeouts};
-use secrecy::ExposeSecret;
-use service_kit::settings::SettingsError;
+use service_kit::server::StartError;
+use service_kit::settings::Environment;
 use std::io::BufRead;
 use std::process::ExitCode;
 
@@ -31,6 +33,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve the API (the default).
+    Serve,
     /// Administer user accounts in the configured store (REDIS_URL).
     #[command(subcommand)]
     Users(UsersCommand),
@@ -46,20 +50,32 @@ pub enum UsersCommand {
     Disable { username: String },
 }
 
-/// Runs an admin command; its own output goes to stdout, problems to stderr.
-pub async fn execute(command: Command) -> Result<ExitCode, Error> {
-    let command = match command {
+/// Runs the command; its own output goes to stdout, problems to stderr.
+pub async fn execute(cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve().await.map(|()| ExitCode::SUCCESS),
         Command::Healthcheck => {
-            return Ok(service_kit::healthcheck::probe_readiness("authn-service", DEFAULT_LISTEN_ADDR).await);
+            Ok(service_kit::healthcheck::probe_readiness(SERVICE.binary, DEFAULT_LISTEN_ADDR).await)
         }
-        Command::Users(command) => command,
-    };
-    let settings = AdminSettings::from_env()?;
+        Command::Users(command) => administer_users(command).await,
+    }
+}
+
+async fn serve() -> Result<(), Error> {
+    let settings = Settings::from_environment(&Environment::process())?;
+    let common = settings.common.clone();
+    let embedded_defaults = settings.embedded_defaults();
+    let run = async move { Application::build(settings).await?.run_until_stopped().await };
+    service_kit::process::serve(SERVICE.binary, &common, &embedded_defaults, run).await
+}
+
+async fn administer_users(command: UsersCommand) -> Result<ExitCode, Error> {
+    let settings = AdminSettings::from_environment(&Environment::process())?;
     let Some(redis_url) = &settings.redis_url else {
         return Err(Error::AdminNeedsRedis);
     };
-    let pool = RedisPool::new(redis_url.expose_secret(), RedisTimeouts::default())
-        .map_err(|_| SettingsError::new("REDIS_URL", "is malformed"))?;
+    let pool = RedisPool::new(redis_url, RedisTimeouts::default())
+        .map_err(|error| StartError::dependency("the Redis pool", error))?;
     let users = RedisUserStore::new(pool);
     match command {
         UsersCommand::Create { username } => create_user(&settings, &users, &username).await,
@@ -85,7 +101,7 @@ async fn disable_user(settings: &AdminSettings, users: &RedisUserStore, username
     // The account is disabled from here on, whatever happens to its sessions: a new login is refused
     // even if the token service cannot be reached to end the current ones.
     let ended = match TokenClient::new(
-        &settings.token_service_url,
+        settings.token_service_url.as_str(),
         settings.internal_api_token.expose(),
         PeerTimeouts::default(),
     ) {

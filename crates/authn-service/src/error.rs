@@ -9,8 +9,8 @@ use actix_web::{HttpResponse, ResponseError};
 use auth_client::ClientError;
 use redis_kit::RedisError;
 use service_kit::problem::{BearerChallenge, HttpProblem};
+use service_kit::server::StartError;
 use service_kit::settings::SettingsError;
-use std::net::SocketAddr;
 
 /// What can go wrong in the authn service, from bad input to a dead dependency.
 #[derive(Debug, thiserror::Error)]
@@ -118,14 +118,11 @@ pub enum Error {
     #[error("could not read the password from standard input: {0}")]
     Stdin(std::io::Error),
 
-    #[error("could not listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
-
-    #[error("the HTTP server failed: {0}")]
-    Server(std::io::Error),
-
     #[error(transparent)]
-    Metrics(#[from] service_kit::metrics::MetricsError),
+    Start(#[from] StartError),
+
+    #[error("the server failed: {0}")]
+    Serve(std::io::Error),
 }
 
 impl Error {
@@ -229,9 +226,8 @@ impl Error {
             | Error::HttpClient(_)
             | Error::AdminNeedsRedis
             | Error::Stdin(_)
-            | Error::Bind { .. }
-            | Error::Server(_)
-            | Error::Metrics(_) => HttpProblem::internal(),
+            | Error::Start(_)
+            | Error::Serve(_) => HttpProblem::internal(),
         }
     }
 }

@@ -1,21 +1,24 @@
 //! The service's settings, parsed once at start into typed values.
 //!
-//! Common settings (`LISTEN_ADDR`, `INTERNAL_API_TOKEN`, `APP_ENV`, `RUST_LOG`) come from
-//! `service_kit::settings::CommonSettings`; the authn ones are read here. A malformed or missing setting
-//! is a [`SettingsError`] naming the variable, which `main` prints as one line before exiting.
-//! Tests build [`Settings`] directly as a struct instead of touching the process environment.
+//! The pattern is the one `service_kit::settings` describes: [`Vars`] holds this service's variables,
+//! already typed; [`Settings::from_environment`] adds the common ones and the rules across variables
+//! (`ALLOW_REGISTRATION`'s default and `REDIS_URL` depend on `APP_ENV`). The SSO settings, whose
+//! variable names depend on `OIDC_PROVIDERS`, are read by `oidc::settings` the same way. A missing or
+//! malformed setting is a [`SettingsError`] naming the variable, which `main` prints as one line before
+//! exiting, without echoing its value. Tests build an `Environment` from pairs, or [`Settings`]
+//! directly as a struct.
 
 use crate::client_ip::TrustedProxies;
 use crate::lockout::LockoutPolicy;
 use crate::oidc::settings::OidcSettings;
-use redis::IntoConnectionInfo;
-use secrecy::SecretString;
-use service_kit::settings::{
-    AppEnv, CommonSettings, DEV_INTERNAL_API_TOKEN, InternalApiToken, SettingsError, parse_or,
-};
+use redis_kit::RedisUrl;
+use serde::Deserialize;
+use service_kit::settings::{AppEnv, CommonSettings, Environment, InternalApiToken, SettingsError, de};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
+use url::Url;
 
-pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8081";
+pub const DEFAULT_LISTEN_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8081);
 pub const DEFAULT_TOKEN_SERVICE_URL: &str = "http://127.0.0.1:8082";
 pub const DEFAULT_ARGON2_MEMORY_KIB: u32 = 19_456;
 pub const DEFAULT_ARGON2_ITERATIONS: u32 = 2;
@@ -28,9 +31,9 @@ pub const DEFAULT_LOGIN_LOCKOUT_SECONDS: u64 = 900;
 pub struct Settings {
     pub common: CommonSettings,
     /// `REDIS_URL`; `None` (dev only) selects the in-memory stores.
-    pub redis_url: Option<SecretString>,
-    /// `TOKEN_SERVICE_URL`, without a trailing slash.
-    pub token_service_url: String,
+    pub redis_url: Option<RedisUrl>,
+    /// `TOKEN_SERVICE_URL`
+    pub token_service_url: Url,
     /// `ALLOW_REGISTRATION`: whether `POST /register` is open.
     pub allow_registration: bool,
     /// `TRUSTED_PROXIES`: whose `X-Forwarded-For` is believed.
@@ -55,6 +58,36 @@ pub struct HashingSettings {
     pub max_concurrent: usize,
 }
 
+/// This service's own variables (the SSO ones are in `oidc::settings`).
+#[derive(Deserialize)]
+struct Vars {
+    #[serde(default, deserialize_with = "de::optional")]
+    redis_url: Option<RedisUrl>,
+    #[serde(default, deserialize_with = "de::http_url")]
+    token_service_url: Option<Url>,
+    #[serde(default, deserialize_with = "de::flag")]
+    allow_registration: Option<bool>,
+    #[serde(default, deserialize_with = "de::optional")]
+    trusted_proxies: Option<TrustedProxies>,
+    #[serde(default, deserialize_with = "de::optional")]
+    login_max_failures: Option<u32>,
+    #[serde(default, deserialize_with = "de::seconds")]
+    login_lockout_seconds: Option<Duration>,
+}
+
+/// The hashing variables, read by the server and the admin commands alike.
+#[derive(Deserialize)]
+struct HashingVars {
+    #[serde(default, deserialize_with = "de::optional")]
+    argon2_memory_kib: Option<u32>,
+    #[serde(default, deserialize_with = "de::optional")]
+    argon2_iterations: Option<u32>,
+    #[serde(default, deserialize_with = "de::optional")]
+    argon2_parallelism: Option<u32>,
+    #[serde(default, deserialize_with = "de::optional")]
+    argon2_max_concurrent: Option<usize>,
+}
+
 impl HashingSettings {
     /// The argon2 parameters, or an error naming the variable argon2 refuses.
     pub fn params(&self) -> Result<argon2::Params, SettingsError> {
@@ -68,17 +101,14 @@ impl HashingSettings {
         })
     }
 
-    fn from_vars(vars: &dyn Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+    fn from_environment(environment: &Environment) -> Result<Self, SettingsError> {
+        let vars: HashingVars = environment.read()?;
         let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let settings = Self {
-            memory_kib: parse_or("ARGON2_MEMORY_KIB", vars("ARGON2_MEMORY_KIB").as_deref(), DEFAULT_ARGON2_MEMORY_KIB)?,
-            iterations: parse_or("ARGON2_ITERATIONS", vars("ARGON2_ITERATIONS").as_deref(), DEFAULT_ARGON2_ITERATIONS)?,
-            parallelism: parse_or(
-                "ARGON2_PARALLELISM",
-                vars("ARGON2_PARALLELISM").as_deref(),
-                DEFAULT_ARGON2_PARALLELISM,
-            )?,
-            max_concurrent: parse_or("ARGON2_MAX_CONCURRENT", vars("ARGON2_MAX_CONCURRENT").as_deref(), cpus)?,
+            memory_kib: vars.argon2_memory_kib.unwrap_or(DEFAULT_ARGON2_MEMORY_KIB),
+            iterations: vars.argon2_iterations.unwrap_or(DEFAULT_ARGON2_ITERATIONS),
+            parallelism: vars.argon2_parallelism.unwrap_or(DEFAULT_ARGON2_PARALLELISM),
+            max_concurrent: vars.argon2_max_concurrent.unwrap_or(cpus),
         };
         if settings.max_concurrent == 0 {
             return Err(SettingsError::new("ARGON2_MAX_CONCURRENT", "must be at least 1"));
@@ -89,37 +119,30 @@ impl HashingSettings {
 }
 
 impl Settings {
-    /// Reads the settings from the environment (call `service_kit::settings::load_dotenv` first).
-    pub fn from_env() -> Result<Self, SettingsError> {
-        let common = CommonSettings::from_env(DEFAULT_LISTEN_ADDR)?;
-        Self::from_vars(common, &process_env)
-    }
-
-    /// Builds the settings from the common ones and a variable lookup (the environment, or a test map).
-    pub fn from_vars(common: CommonSettings, vars: &dyn Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let redis_url = redis_url(common.app_env, vars)?;
-        let allow_registration =
-            parse_bool("ALLOW_REGISTRATION", vars("ALLOW_REGISTRATION").as_deref(), common.app_env.is_dev())?;
-        let trusted_proxies = parse_or("TRUSTED_PROXIES", vars("TRUSTED_PROXIES").as_deref(), TrustedProxies::none())?;
-        let max_failures: u32 =
-            parse_or("LOGIN_MAX_FAILURES", vars("LOGIN_MAX_FAILURES").as_deref(), DEFAULT_LOGIN_MAX_FAILURES)?;
+    /// Reads the settings from `environment` (the process's, or a test's).
+    pub fn from_environment(environment: &Environment) -> Result<Self, SettingsError> {
+        let common = CommonSettings::from_environment(environment, DEFAULT_LISTEN_ADDR)?;
+        let vars: Vars = environment.read()?;
+        if vars.redis_url.is_none() && !common.app_env.is_dev() {
+            return Err(SettingsError::new("REDIS_URL", "is required unless APP_ENV=dev"));
+        }
+        let max_failures = vars.login_max_failures.unwrap_or(DEFAULT_LOGIN_MAX_FAILURES);
         if max_failures == 0 {
             return Err(SettingsError::new("LOGIN_MAX_FAILURES", "must be at least 1"));
         }
-        let lockout_seconds: u64 =
-            parse_or("LOGIN_LOCKOUT_SECONDS", vars("LOGIN_LOCKOUT_SECONDS").as_deref(), DEFAULT_LOGIN_LOCKOUT_SECONDS)?;
-        if lockout_seconds == 0 {
+        let window = vars.login_lockout_seconds.unwrap_or(Duration::from_secs(DEFAULT_LOGIN_LOCKOUT_SECONDS));
+        if window.is_zero() {
             return Err(SettingsError::new("LOGIN_LOCKOUT_SECONDS", "must be at least 1"));
         }
         Ok(Self {
+            allow_registration: vars.allow_registration.unwrap_or(common.app_env.is_dev()),
             common,
-            redis_url,
-            token_service_url: token_service_url(vars)?,
-            allow_registration,
-            trusted_proxies,
-            hashing: HashingSettings::from_vars(vars)?,
-            lockout: LockoutPolicy { max_failures, window: Duration::from_secs(lockout_seconds) },
-            oidc: OidcSettings::from_vars(vars)?,
+            redis_url: vars.redis_url,
+            token_service_url: vars.token_service_url.map_or_else(default_token_service_url, Ok)?,
+            trusted_proxies: vars.trusted_proxies.unwrap_or_else(TrustedProxies::none),
+            hashing: HashingSettings::from_environment(environment)?,
+            lockout: LockoutPolicy { max_failures, window },
+            oidc: OidcSettings::from_environment(environment)?,
         })
     }
 
@@ -129,21 +152,10 @@ impl Settings {
         if self.redis_url.is_none() {
             defaults.push("in-memory user store and login counters (REDIS_URL unset): accounts vanish on restart");
         }
-        if self.common.internal_api_token.expose() == DEV_INTERNAL_API_TOKEN {
+        if self.common.internal_api_token.is_dev_token() {
             defaults.push("the well-known dev INTERNAL_API_TOKEN");
         }
         defaults
-    }
-
-    /// Says loudly, once at start, which embedded defaults a `dev` run relies on.
-    pub fn warn_about_embedded_defaults(&self) {
-        if !self.common.app_env.is_dev() {
-            return;
-        }
-        tracing::warn!("APP_ENV=dev: embedded defaults are allowed; never run like this in production");
-        for default in self.embedded_defaults() {
-            tracing::warn!(default, "APP_ENV=dev: using an embedded default");
-        }
     }
 }
 
@@ -153,105 +165,55 @@ impl Settings {
 pub struct AdminSettings {
     pub app_env: AppEnv,
     pub internal_api_token: InternalApiToken,
-    pub redis_url: Option<SecretString>,
-    pub token_service_url: String,
+    /// Unlike the server, a command accepts a missing `REDIS_URL` even in prod and then explains that
+    /// it cannot reach an in-process store.
+    pub redis_url: Option<RedisUrl>,
+    pub token_service_url: Url,
     pub hashing: HashingSettings,
 }
 
-impl AdminSettings {
-    pub fn from_env() -> Result<Self, SettingsError> {
-        Self::from_vars(&process_env)
-    }
+/// The admin commands' variables.
+#[derive(Deserialize)]
+struct AdminVars {
+    #[serde(default, deserialize_with = "de::optional")]
+    app_env: Option<AppEnv>,
+    #[serde(default, deserialize_with = "de::secret")]
+    internal_api_token: Option<secrecy::SecretString>,
+    #[serde(default, deserialize_with = "de::optional")]
+    redis_url: Option<RedisUrl>,
+    #[serde(default, deserialize_with = "de::http_url")]
+    token_service_url: Option<Url>,
+}
 
-    pub fn from_vars(vars: &dyn Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let app_env = app_env(vars)?;
+impl AdminSettings {
+    pub fn from_environment(environment: &Environment) -> Result<Self, SettingsError> {
+        let vars: AdminVars = environment.read()?;
+        let app_env = vars.app_env.unwrap_or_default();
         Ok(Self {
             app_env,
-            internal_api_token: internal_api_token(app_env, vars)?,
-            // Unlike the server, a command accepts a missing REDIS_URL even in prod and then explains
-            // that it cannot reach an in-process store.
-            redis_url: vars("REDIS_URL").filter(|url| !url.trim().is_empty()).map(validated_redis_url).transpose()?,
-            token_service_url: token_service_url(vars)?,
-            hashing: HashingSettings::from_vars(vars)?,
+            internal_api_token: InternalApiToken::from_setting(app_env, vars.internal_api_token)?,
+            redis_url: vars.redis_url,
+            token_service_url: vars.token_service_url.map_or_else(default_token_service_url, Ok)?,
+            hashing: HashingSettings::from_environment(environment)?,
         })
     }
 }
 
-/// A variable of the process environment; a value that is not UTF-8 is kept (lossily) so that parsing
-/// it fails with the variable's name rather than it silently counting as unset.
-fn process_env(name: &str) -> Option<String> {
-    std::env::var_os(name).map(|value| value.to_string_lossy().into_owned())
-}
-
-fn redis_url(app_env: AppEnv, vars: &dyn Fn(&str) -> Option<String>) -> Result<Option<SecretString>, SettingsError> {
-    match vars("REDIS_URL").filter(|url| !url.trim().is_empty()) {
-        Some(url) => validated_redis_url(url).map(Some),
-        None if app_env.is_dev() => Ok(None),
-        None => Err(SettingsError::new("REDIS_URL", "is required unless APP_ENV=dev")),
-    }
-}
-
-/// Checks the URL's shape without connecting; the value (it may hold a password) is never echoed.
-fn validated_redis_url(url: String) -> Result<SecretString, SettingsError> {
-    let url = url.trim().to_owned();
-    url.as_str()
-        .into_connection_info()
-        .map_err(|_| SettingsError::new("REDIS_URL", "is malformed (expected redis://host:port/db)"))?;
-    Ok(SecretString::from(url))
-}
-
-fn token_service_url(vars: &dyn Fn(&str) -> Option<String>) -> Result<String, SettingsError> {
-    let url = vars("TOKEN_SERVICE_URL").filter(|url| !url.trim().is_empty());
-    let url = url.as_deref().unwrap_or(DEFAULT_TOKEN_SERVICE_URL).trim().trim_end_matches('/');
-    let host = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"));
-    match host {
-        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(url.to_owned()),
-        _ => Err(SettingsError::new("TOKEN_SERVICE_URL", "must be an http:// or https:// URL")),
-    }
-}
-
-/// Booleans as operators write them: `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`.
-pub(crate) fn parse_bool(variable: &str, value: Option<&str>, default: bool) -> Result<bool, SettingsError> {
-    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
-        return Ok(default);
-    };
-    match value.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(SettingsError::new(variable, "must be true or false")),
-    }
-}
-
-fn app_env(vars: &dyn Fn(&str) -> Option<String>) -> Result<AppEnv, SettingsError> {
-    AppEnv::parse(vars("APP_ENV").as_deref())
-}
-
-fn internal_api_token(
-    app_env: AppEnv,
-    vars: &dyn Fn(&str) -> Option<String>,
-) -> Result<InternalApiToken, SettingsError> {
-    InternalApiToken::from_setting(app_env, vars("INTERNAL_API_TOKEN").map(SecretString::from))
+fn default_token_service_url() -> Result<Url, SettingsError> {
+    Url::parse(DEFAULT_TOKEN_SERVICE_URL).map_err(|_| SettingsError::new("TOKEN_SERVICE_URL", "has no usable default"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn common(app_env: AppEnv) -> CommonSettings {
-        CommonSettings {
-            listen_addr: "127.0.0.1:0".parse().expect("addr"),
-            internal_api_token: InternalApiToken::new(SecretString::from("t".repeat(32))),
-            app_env,
-            log_filter: "info".to_owned(),
-            otlp_endpoint: None,
-            shutdown: Default::default(),
-        }
-    }
+    use service_kit::settings::DEV_INTERNAL_API_TOKEN;
 
     fn parse(app_env: AppEnv, pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let vars: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        Settings::from_vars(common(app_env), &|name| vars.get(name).cloned())
+        let app_env = if app_env.is_dev() { "dev" } else { "prod" };
+        let environment =
+            Environment::from_pairs([("APP_ENV", app_env.to_owned()), ("INTERNAL_API_TOKEN", "t".repeat(32))]);
+        let environment = pairs.iter().fold(environment, |environment, (name, value)| environment.with(name, value));
+        Settings::from_environment(&environment)
     }
 
     #[test]
@@ -259,7 +221,7 @@ mod tests {
         let settings = parse(AppEnv::Dev, &[]).expect("valid");
         assert!(settings.redis_url.is_none());
         assert!(settings.allow_registration);
-        assert_eq!(settings.token_service_url, DEFAULT_TOKEN_SERVICE_URL);
+        assert_eq!(settings.token_service_url.as_str(), "http://127.0.0.1:8082/");
         assert_eq!(settings.trusted_proxies, TrustedProxies::none());
         assert_eq!(settings.lockout, LockoutPolicy { max_failures: 5, window: Duration::from_secs(900) });
         assert_eq!(
@@ -283,8 +245,14 @@ mod tests {
     #[test]
     fn every_malformed_setting_is_named_and_its_value_not_echoed() {
         for (variable, value) in [
+            ("LISTEN_ADDR", "hunter2"),
+            ("APP_ENV", "hunter2"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "hunter2"),
             ("REDIS_URL", "http://user:hunter2@nowhere"),
             ("TOKEN_SERVICE_URL", "ftp://hunter2"),
+            ("TOKEN_SERVICE_URL", "hunter2"),
+            ("OIDC_ISSUER_URL", "hunter2"),
+            ("OIDC_FRONTEND_REDIRECT_URLS", "hunter2"),
             ("ALLOW_REGISTRATION", "hunter2"),
             ("TRUSTED_PROXIES", "10.0.0.0/8,hunter2"),
             ("ARGON2_MEMORY_KIB", "hunter2"),
@@ -299,6 +267,7 @@ mod tests {
             let error = parse(AppEnv::Dev, &[(variable, value)]).expect_err(variable);
             assert_eq!(error.variable(), variable, "{value}");
             assert!(!error.to_string().contains("hunter2"), "{error}");
+            assert_eq!(error.to_string().lines().count(), 1);
         }
     }
 
@@ -320,7 +289,7 @@ mod tests {
             ],
         )
         .expect("valid");
-        assert_eq!(settings.token_service_url, "https://token.internal:8443");
+        assert_eq!(settings.token_service_url.as_str(), "https://token.internal:8443/");
         assert!(settings.allow_registration);
         assert!(settings.trusted_proxies.contains("10.1.2.3".parse().expect("ip")));
         assert_eq!(
@@ -332,13 +301,11 @@ mod tests {
 
     #[test]
     fn admin_settings_need_only_their_variables() {
-        let vars: HashMap<&str, &str> = HashMap::from([("LISTEN_ADDR", "garbage"), ("ALLOW_REGISTRATION", "garbage")]);
-        let lookup = |name: &str| vars.get(name).map(|value| (*value).to_owned());
-        let error = AdminSettings::from_vars(&lookup).expect_err("prod needs the internal token");
+        let environment = Environment::from_pairs([("LISTEN_ADDR", "garbage"), ("ALLOW_REGISTRATION", "garbage")]);
+        let error = AdminSettings::from_environment(&environment).expect_err("prod needs the internal token");
         assert_eq!(error.variable(), "INTERNAL_API_TOKEN");
-        let vars: HashMap<&str, &str> = HashMap::from([("APP_ENV", "dev"), ("LISTEN_ADDR", "garbage")]);
-        let lookup = |name: &str| vars.get(name).map(|value| (*value).to_owned());
-        let settings = AdminSettings::from_vars(&lookup).expect("valid");
+        let environment = Environment::from_pairs([("APP_ENV", "dev"), ("LISTEN_ADDR", "garbage")]);
+        let settings = AdminSettings::from_environment(&environment).expect("valid");
         assert!(settings.redis_url.is_none());
         assert_eq!(settings.internal_api_token.expose(), DEV_INTERNAL_API_TOKEN);
     }

@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 pub mod metrics;
+mod redis_url;
 pub use metrics::RedisMetrics;
+pub use redis_url::RedisUrl;
 
 /// Why a Redis call failed. Either way the caller answers 503: the client's request was fine.
 #[derive(Debug, thiserror::Error)]
@@ -99,8 +101,8 @@ const POOL_SIZE: u32 = 8;
 
 impl RedisPool {
     /// Builds the pool without connecting: the service starts (and reports not-ready) while Redis is down.
-    pub fn new(url: &str, timeouts: RedisTimeouts) -> Result<Self, redis::RedisError> {
-        let inner = RedisConnectionManager::new(url)?;
+    pub fn new(url: &RedisUrl, timeouts: RedisTimeouts) -> Result<Self, redis::RedisError> {
+        let inner = RedisConnectionManager::new(url.expose())?;
         let pool = Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(1))

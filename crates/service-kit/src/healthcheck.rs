@@ -10,12 +10,18 @@ use std::time::Duration;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Probes `/readyz` of the service listening on `LISTEN_ADDR` (or `default_listen`).
-pub async fn probe_readiness(service: &str, default_listen: &str) -> ExitCode {
-    let listen = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| default_listen.to_owned());
-    let Ok(addr) = listen.trim().parse::<SocketAddr>() else {
-        eprintln!("{service} healthcheck: LISTEN_ADDR is malformed");
-        return ExitCode::FAILURE;
+/// Probes `/readyz` of the service listening on `LISTEN_ADDR` (or `default_listen`). Only that variable
+/// is read: a probe must work with whatever else the container's environment holds.
+pub async fn probe_readiness(service: &str, default_listen: SocketAddr) -> ExitCode {
+    let addr = match std::env::var("LISTEN_ADDR") {
+        Err(_) => default_listen,
+        Ok(listen) => match listen.trim().parse::<SocketAddr>() {
+            Ok(addr) => addr,
+            Err(_) => {
+                eprintln!("{service} healthcheck: LISTEN_ADDR is malformed");
+                return ExitCode::FAILURE;
+            }
+        },
     };
     let url = format!("http://{}/readyz", probe_address(addr));
     let client = match reqwest::Client::builder().timeout(PROBE_TIMEOUT).build() {

@@ -21,3 +21,14 @@ pub async fn no_store(
     }
     Ok(response)
 }
+
+/// The default service of a resource that only answers POST: 405 with `Allow`, as RFC 9110 asks.
+pub async fn post_only() -> HttpResponse {
+    use actix_web::http::StatusCode;
+    use actix_web::http::header::{ALLOW, HeaderValue};
+    let mut response =
+        HttpProblem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", "use POST")
+            .to_response();
+    response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+    response
+}

@@ -5,6 +5,8 @@ use crate::store::StoreError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use service_kit::problem::{BearerChallenge, HttpProblem};
+use service_kit::server::StartError;
+use service_kit::settings::SettingsError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -23,6 +25,12 @@ pub enum SessionError {
     Store(#[from] StoreError),
     #[error("signing keys unavailable: {0}")]
     KeysUnavailable(String),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("the server failed: {0}")]
+    Serve(std::io::Error),
 }
 
 impl SessionError {
@@ -54,6 +62,7 @@ impl SessionError {
             .with_challenge(BearerChallenge::InvalidToken),
             SessionError::Store(_) => HttpProblem::dependency_unavailable("the session store"),
             SessionError::KeysUnavailable(_) => HttpProblem::dependency_unavailable("the token service's JWKS"),
+            SessionError::Settings(_) | SessionError::Start(_) | SessionError::Serve(_) => HttpProblem::internal(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! for the token service.
 
 pub mod authenticate;
+pub mod cli;
 pub mod domain;
 pub mod error;
 pub mod jwks_cache;

@@ -1,47 +1,15 @@
-//! The session service binary: reads settings, starts logging, serves until stopped;
-//! `session-service healthcheck` probes a running service's `/readyz` (for container health checks).
+//! The `session-service` binary: reads `.env`, parses the command line and runs it (see [`cli`]). A bad
+//! setting or a failed start prints one `session-service: …` line and exits 1.
+//!
+//! [`cli`]: session_service::cli
 
-use session_service::settings::{DEFAULT_LISTEN, Settings};
-use session_service::startup::Application;
+use clap::Parser;
+use session_service::cli::{self, Cli};
+use session_service::startup::SERVICE;
 use std::process::ExitCode;
 
-#[actix_web::main]
+#[tokio::main]
 async fn main() -> ExitCode {
     service_kit::settings::load_dotenv();
-    match std::env::args().nth(1).as_deref() {
-        None => serve().await,
-        Some("healthcheck") => service_kit::healthcheck::probe_readiness("session-service", DEFAULT_LISTEN).await,
-        Some(_) => {
-            eprintln!("usage: session-service [healthcheck]");
-            ExitCode::from(2)
-        }
-    }
-}
-
-async fn serve() -> ExitCode {
-    let settings = match Settings::from_env() {
-        Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("session-service: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let telemetry = settings.init_telemetry();
-    let outcome = match Application::build(settings).await {
-        Ok(application) => match application.run_until_stopped().await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                tracing::error!(%error, "session-service stopped with an error");
-                ExitCode::FAILURE
-            }
-        },
-        Err(error) => {
-            tracing::error!(error = %format!("{error:#}"), "session-service failed to start");
-            eprintln!("session-service: {error:#}");
-            ExitCode::FAILURE
-        }
-    };
-    // Flushing the last spans blocks on the exporter's thread: keep it off the async workers.
-    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
-    outcome
+    service_kit::process::exit_code(SERVICE.binary, cli::execute(Cli::parse()).await)
 }

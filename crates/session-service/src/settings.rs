@@ -1,80 +1,169 @@
-//! The session service's settings, parsed once at start.
+//! The session service's settings, parsed once at start into typed values.
+//!
+//! The pattern is the one `service_kit::settings` describes: [`Vars`] holds this service's variables,
+//! already typed; [`Settings::from_environment`] adds the common ones and the rules across variables.
+//! A missing or malformed setting is a [`SettingsError`] naming the variable without echoing its value.
 
 use auth_jwt::algorithm::SigningAlgorithm;
+use redis_kit::RedisUrl;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use service_kit::settings::{AppEnv, CommonSettings, SettingsError, from_env, parse_or};
+use service_kit::settings::{CommonSettings, Environment, SettingsError, de};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use url::Url;
 
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8083";
+pub const DEFAULT_LISTEN_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8083);
 pub const DEFAULT_JWKS_URL: &str = "http://127.0.0.1:8082/.well-known/jwks.json";
+pub const DEFAULT_ISSUER: &str = "auth-platform";
+pub const DEFAULT_AUDIENCE: &str = "api";
 
 /// How the service verifies access tokens.
 #[derive(Debug, Clone)]
 pub enum KeySource {
     /// Public keys fetched from the token service's JWKS (EdDSA, ES256, RS256).
-    Jwks { url: String },
+    Jwks { url: Url },
     /// The shared HS256 secret.
     SharedSecret(SecretString),
 }
 
+/// Everything the service needs to start.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub common: CommonSettings,
-    /// `None` only in `dev`: sessions then live in memory.
-    pub redis_url: Option<String>,
+    /// `REDIS_URL`; `None` (dev only) keeps sessions in memory.
+    pub redis_url: Option<RedisUrl>,
+    /// `ALGORITHM`
     pub algorithm: SigningAlgorithm,
+    /// `JWKS_URL`, or `SECRET_KEY` with HS256.
     pub key_source: KeySource,
+    /// `JWT_ISSUER`
     pub issuer: String,
+    /// `JWT_AUDIENCE`
     pub audience: String,
 }
 
+/// This service's own variables.
 #[derive(Deserialize)]
-struct RawSettings {
-    redis_url: Option<String>,
-    jwks_url: Option<String>,
+struct Vars {
+    #[serde(default, deserialize_with = "de::optional")]
+    redis_url: Option<RedisUrl>,
+    #[serde(default, deserialize_with = "de::http_url")]
+    jwks_url: Option<Url>,
+    #[serde(default, deserialize_with = "de::secret")]
     secret_key: Option<SecretString>,
-    algorithm: Option<String>,
+    #[serde(default, deserialize_with = "de::optional")]
+    algorithm: Option<SigningAlgorithm>,
+    #[serde(default, deserialize_with = "de::optional")]
     jwt_issuer: Option<String>,
+    #[serde(default, deserialize_with = "de::optional")]
     jwt_audience: Option<String>,
 }
 
 impl Settings {
-    pub fn from_env() -> Result<Self, SettingsError> {
-        let common = CommonSettings::from_env(DEFAULT_LISTEN)?;
-        let raw: RawSettings = from_env()?;
-        let algorithm = parse_or("ALGORITHM", raw.algorithm.as_deref(), SigningAlgorithm::default())?;
-        let redis_url = raw.redis_url.filter(|url| !url.trim().is_empty());
-        if redis_url.is_none() && common.app_env == AppEnv::Prod {
+    /// Reads the settings from `environment` (the process's, or a test's).
+    pub fn from_environment(environment: &Environment) -> Result<Self, SettingsError> {
+        let common = CommonSettings::from_environment(environment, DEFAULT_LISTEN_ADDR)?;
+        let vars: Vars = environment.read()?;
+        if vars.redis_url.is_none() && !common.app_env.is_dev() {
             return Err(SettingsError::new("REDIS_URL", "is required unless APP_ENV=dev"));
         }
+        let algorithm = vars.algorithm.unwrap_or_default();
         let key_source = if algorithm.is_symmetric() {
-            let secret = raw.secret_key.ok_or_else(|| SettingsError::new("SECRET_KEY", "is required with HS256"))?;
+            let secret = vars.secret_key.ok_or_else(|| SettingsError::new("SECRET_KEY", "is required with HS256"))?;
             if secret.expose_secret().len() < auth_jwt::keys::MIN_HS256_SECRET_BYTES {
                 return Err(SettingsError::new("SECRET_KEY", "must be at least 32 bytes"));
             }
             KeySource::SharedSecret(secret)
         } else {
-            KeySource::Jwks { url: raw.jwks_url.unwrap_or_else(|| DEFAULT_JWKS_URL.to_owned()) }
+            KeySource::Jwks { url: vars.jwks_url.map_or_else(default_jwks_url, Ok)? }
         };
         Ok(Self {
             common,
-            redis_url,
+            redis_url: vars.redis_url,
             algorithm,
             key_source,
-            issuer: raw.jwt_issuer.unwrap_or_else(|| "auth-platform".to_owned()),
-            audience: raw.jwt_audience.unwrap_or_else(|| "api".to_owned()),
+            issuer: vars.jwt_issuer.unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
+            audience: vars.jwt_audience.unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),
         })
     }
 
-    /// Starts logging (and trace export when configured); the guard flushes the last spans at exit.
-    pub fn init_telemetry(&self) -> telemetry::Telemetry {
-        let telemetry = telemetry::init(self.common.telemetry("session-service"));
-        if self.common.app_env.is_dev() {
-            tracing::warn!(
-                in_memory_store = self.redis_url.is_none(),
-                "APP_ENV=dev: embedded defaults in use (dev internal token, in-memory sessions when REDIS_URL is unset); never run this in production"
-            );
+    /// The `dev` conveniences in force, for the start-up warning.
+    pub fn embedded_defaults(&self) -> Vec<&'static str> {
+        let mut defaults = Vec::new();
+        if self.redis_url.is_none() {
+            defaults.push("in-memory sessions (REDIS_URL unset): every session ends on restart");
         }
-        telemetry
+        if self.common.internal_api_token.is_dev_token() {
+            defaults.push("the well-known dev INTERNAL_API_TOKEN");
+        }
+        defaults
+    }
+}
+
+fn default_jwks_url() -> Result<Url, SettingsError> {
+    Url::parse(DEFAULT_JWKS_URL).map_err(|_| SettingsError::new("JWKS_URL", "has no usable default"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        Settings::from_environment(&Environment::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn dev_defaults() {
+        let settings = parse(&[("APP_ENV", "dev")]).expect("valid");
+        assert!(settings.redis_url.is_none());
+        assert_eq!(settings.algorithm, SigningAlgorithm::EdDsa);
+        assert!(matches!(&settings.key_source, KeySource::Jwks { url } if url.as_str() == DEFAULT_JWKS_URL));
+        assert_eq!((settings.issuer.as_str(), settings.audience.as_str()), (DEFAULT_ISSUER, DEFAULT_AUDIENCE));
+        assert_eq!(settings.embedded_defaults().len(), 2);
+    }
+
+    #[test]
+    fn prod_requires_redis() {
+        let token = "t".repeat(32);
+        let error = parse(&[("INTERNAL_API_TOKEN", &token)]).expect_err("REDIS_URL missing");
+        assert_eq!(error.variable(), "REDIS_URL");
+        let settings =
+            parse(&[("INTERNAL_API_TOKEN", &token), ("REDIS_URL", "redis://127.0.0.1:6390/0")]).expect("valid");
+        assert!(settings.embedded_defaults().is_empty());
+    }
+
+    #[test]
+    fn hs256_takes_the_shared_secret() {
+        let settings =
+            parse(&[("APP_ENV", "dev"), ("ALGORITHM", "HS256"), ("SECRET_KEY", &"s".repeat(32))]).expect("valid");
+        assert!(matches!(settings.key_source, KeySource::SharedSecret(_)));
+        let error = parse(&[("APP_ENV", "dev"), ("ALGORITHM", "HS256")]).expect_err("no secret");
+        assert_eq!(error.variable(), "SECRET_KEY");
+    }
+
+    #[test]
+    fn every_malformed_setting_is_named_and_its_value_not_echoed() {
+        for (variable, value) in [
+            ("LISTEN_ADDR", "hunter2"),
+            ("APP_ENV", "hunter2"),
+            ("REDIS_URL", "http://user:hunter2@nowhere"),
+            ("JWKS_URL", "hunter2"),
+            ("JWKS_URL", "ftp://hunter2/jwks.json"),
+            ("ALGORITHM", "hunter2"),
+            ("SECRET_KEY", "hunter2"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "hunter2"),
+            ("SHUTDOWN_DRAIN_SECONDS", "hunter2"),
+        ] {
+            let mut pairs = vec![("APP_ENV", "dev")];
+            if variable == "SECRET_KEY" {
+                pairs.push(("ALGORITHM", "HS256"));
+            }
+            pairs.retain(|(name, _)| *name != variable);
+            pairs.push((variable, value));
+            let error = parse(&pairs).expect_err(variable);
+            assert_eq!(error.variable(), variable, "{value}");
+            assert!(!error.to_string().contains("hunter2"), "{error}");
+            assert_eq!(error.to_string().lines().count(), 1);
+        }
     }
 }

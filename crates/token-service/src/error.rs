@@ -7,6 +7,8 @@ use actix_web::{HttpResponse, ResponseError};
 use auth_client::ClientError;
 use auth_jwt::keys::KeyError;
 use service_kit::problem::{BearerChallenge, HttpProblem};
+use service_kit::server::StartError;
+use service_kit::settings::SettingsError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
@@ -24,6 +26,12 @@ pub enum TokenError {
     Signing(#[from] KeyError),
     #[error("refresh token handling failed: {0}")]
     RefreshToken(#[from] RefreshTokenError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("the server failed: {0}")]
+    Serve(std::io::Error),
 }
 
 impl TokenError {
@@ -61,9 +69,12 @@ impl TokenError {
             TokenError::SessionService(ClientError::Unavailable { .. }) => {
                 HttpProblem::dependency_unavailable("the session service")
             }
-            TokenError::SessionService(_) | TokenError::Signing(_) | TokenError::RefreshToken(_) => {
-                HttpProblem::internal()
-            }
+            TokenError::SessionService(_)
+            | TokenError::Signing(_)
+            | TokenError::RefreshToken(_)
+            | TokenError::Settings(_)
+            | TokenError::Start(_)
+            | TokenError::Serve(_) => HttpProblem::internal(),
         }
     }
 }

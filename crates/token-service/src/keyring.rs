@@ -3,7 +3,7 @@
 
 use auth_jwt::algorithm::SigningAlgorithm;
 use auth_jwt::jwks::{VerificationKeys, published_jwks};
-use auth_jwt::keys::SigningKey;
+use auth_jwt::keys::{KeyError, SigningKey};
 
 #[derive(Debug)]
 pub struct KeyRing {
@@ -11,6 +11,8 @@ pub struct KeyRing {
     previous: Vec<SigningKey>,
     verification: VerificationKeys,
     jwks_json: String,
+    /// Generated at start (`dev` without a key file): its tokens die with the process.
+    ephemeral: bool,
 }
 
 impl KeyRing {
@@ -20,7 +22,16 @@ impl KeyRing {
         let all = || std::iter::once(&current).chain(previous.iter());
         let verification = VerificationKeys::from_signing_keys(all());
         let jwks_json = serde_json::to_string(&published_jwks(all())).unwrap_or_else(|_| r#"{"keys":[]}"#.to_owned());
-        Self { current, previous, verification, jwks_json }
+        Self { current, previous, verification, jwks_json, ephemeral: false }
+    }
+
+    /// A ring around a key generated now, for `dev` runs without a key file.
+    pub fn generated(algorithm: SigningAlgorithm, previous: Vec<SigningKey>) -> Result<Self, KeyError> {
+        Ok(Self { ephemeral: true, ..Self::new(SigningKey::generate(algorithm)?, previous) })
+    }
+
+    pub fn is_ephemeral(&self) -> bool {
+        self.ephemeral
     }
 
     pub fn algorithm(&self) -> SigningAlgorithm {

@@ -2,6 +2,7 @@
 //! with rotation, revokes and introspects them, and publishes the JWKS. Sessions themselves live in the
 //! session service, which it calls for every change.
 
+pub mod cli;
 pub mod domain;
 pub mod error;
 pub mod keyring;

@@ -1,7 +1,7 @@
 //! The token service's OpenAPI 3 document, generated from its handlers' annotations and the wire types.
 
 use crate::routes::{health, introspect, jwks, mint, refresh, revoke, users};
-use service_kit::api_doc::{OperationsRoutes, SecuritySchemes, openapi_response, render};
+use service_kit::api_doc::{OperationsRoutes, SecuritySchemes, render};
 use std::sync::LazyLock;
 use utoipa::OpenApi;
 
@@ -24,7 +24,7 @@ pub struct ApiDoc;
 
 static RENDERED: LazyLock<String> = LazyLock::new(|| render(&ApiDoc::openapi()));
 
-/// `GET /openapi.json`.
-pub async fn openapi_json() -> actix_web::HttpResponse {
-    openapi_response(&RENDERED)
+/// The document served at `GET /openapi.json`, rendered once.
+pub fn rendered() -> &'static str {
+    &RENDERED
 }

@@ -1,120 +1,261 @@
-//! The token service's settings, parsed once at start; key files are read and checked here too, so a bad
-//! key stops the start with a line naming its variable.
+//! The token service's settings, parsed once at start into typed values; key files are read and checked
+//! here too, so a bad key stops the start with a line naming its variable.
+//!
+//! The pattern is the one `service_kit::settings` describes: [`Vars`] holds this service's variables,
+//! already typed; [`Settings::from_environment`] adds the common ones and the rules across variables.
+//! A missing or malformed setting is a [`SettingsError`] naming the variable without echoing its value.
 
 use crate::keyring::KeyRing;
 use auth_jwt::algorithm::SigningAlgorithm;
 use auth_jwt::keys::SigningKey;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use service_kit::settings::{AppEnv, CommonSettings, SettingsError, from_env, parse_or};
+use service_kit::settings::{AppEnv, CommonSettings, Environment, SettingsError, de};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use url::Url;
 
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8082";
+pub const DEFAULT_LISTEN_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8082);
 pub const DEFAULT_SESSION_SERVICE_URL: &str = "http://127.0.0.1:8083";
+pub const DEFAULT_ISSUER: &str = "auth-platform";
+pub const DEFAULT_AUDIENCE: &str = "api";
+pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(30 * 60);
+pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(20_160 * 60);
+/// Access tokens live at most a day: a revocation list entry lives as long as the token it refuses.
+const MAX_ACCESS_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// Refresh tokens live at most a year.
+const MAX_REFRESH_TTL: Duration = Duration::from_secs(366 * 24 * 60 * 60);
 /// A longer grace window would make refresh-token theft easy to hide.
-pub const MAX_REUSE_GRACE_SECONDS: i64 = 300;
+pub const MAX_REUSE_GRACE: Duration = Duration::from_secs(300);
 
+/// Everything the service needs to start.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub common: CommonSettings,
-    pub session_service_url: String,
+    /// `SESSION_SERVICE_URL`
+    pub session_service_url: Url,
+    /// `ALGORITHM` with `JWT_PRIVATE_KEY_FILE` and `JWT_PREVIOUS_KEY_FILES`, or `SECRET_KEY`.
     pub keys: Arc<KeyRing>,
+    /// `JWT_ISSUER`
     pub issuer: String,
+    /// `JWT_AUDIENCE`
     pub audience: String,
+    /// `ACCESS_TOKEN_EXPIRE_MINUTES`
     pub access_ttl: Duration,
+    /// `REFRESH_TOKEN_EXPIRE_MINUTES`
     pub refresh_ttl: Duration,
+    /// `REFRESH_REUSE_GRACE_SECONDS`
     pub reuse_grace: Duration,
 }
 
+/// This service's own variables.
 #[derive(Deserialize)]
-struct RawSettings {
-    session_service_url: Option<String>,
-    algorithm: Option<String>,
+struct Vars {
+    #[serde(default, deserialize_with = "de::http_url")]
+    session_service_url: Option<Url>,
+    #[serde(default, deserialize_with = "de::optional")]
+    algorithm: Option<SigningAlgorithm>,
+    #[serde(default, deserialize_with = "de::secret")]
     secret_key: Option<SecretString>,
-    jwt_private_key_file: Option<String>,
-    jwt_previous_key_files: Option<String>,
+    #[serde(default, deserialize_with = "de::optional")]
+    jwt_private_key_file: Option<PathBuf>,
+    #[serde(default, deserialize_with = "de::list")]
+    jwt_previous_key_files: Vec<PathBuf>,
+    #[serde(default, deserialize_with = "de::optional")]
     jwt_issuer: Option<String>,
+    #[serde(default, deserialize_with = "de::optional")]
     jwt_audience: Option<String>,
-    access_token_expire_minutes: Option<String>,
-    refresh_token_expire_minutes: Option<String>,
-    refresh_reuse_grace_seconds: Option<String>,
+    #[serde(default, deserialize_with = "de::minutes")]
+    access_token_expire_minutes: Option<Duration>,
+    #[serde(default, deserialize_with = "de::minutes")]
+    refresh_token_expire_minutes: Option<Duration>,
+    #[serde(default, deserialize_with = "de::seconds")]
+    refresh_reuse_grace_seconds: Option<Duration>,
 }
 
 impl Settings {
-    pub fn from_env() -> Result<Self, SettingsError> {
-        let common = CommonSettings::from_env(DEFAULT_LISTEN)?;
-        let raw: RawSettings = from_env()?;
-        let algorithm = parse_or("ALGORITHM", raw.algorithm.as_deref(), SigningAlgorithm::default())?;
-        let keys = load_keys(algorithm, &raw, common.app_env)?;
-        let access_minutes: u64 =
-            parse_or("ACCESS_TOKEN_EXPIRE_MINUTES", raw.access_token_expire_minutes.as_deref(), 30)?;
-        let refresh_minutes: u64 =
-            parse_or("REFRESH_TOKEN_EXPIRE_MINUTES", raw.refresh_token_expire_minutes.as_deref(), 20160)?;
-        let grace_seconds: i64 =
-            parse_or("REFRESH_REUSE_GRACE_SECONDS", raw.refresh_reuse_grace_seconds.as_deref(), 0)?;
-        if access_minutes == 0 || access_minutes > 24 * 60 {
-            return Err(SettingsError::new("ACCESS_TOKEN_EXPIRE_MINUTES", "must be between 1 and 1440"));
-        }
-        if refresh_minutes == 0 || refresh_minutes > 366 * 24 * 60 {
-            return Err(SettingsError::new("REFRESH_TOKEN_EXPIRE_MINUTES", "must be between 1 and 527040"));
-        }
-        if !(0..=MAX_REUSE_GRACE_SECONDS).contains(&grace_seconds) {
+    /// Reads the settings from `environment` (the process's, or a test's).
+    pub fn from_environment(environment: &Environment) -> Result<Self, SettingsError> {
+        let common = CommonSettings::from_environment(environment, DEFAULT_LISTEN_ADDR)?;
+        let vars: Vars = environment.read()?;
+        let access_ttl = within(
+            "ACCESS_TOKEN_EXPIRE_MINUTES",
+            vars.access_token_expire_minutes,
+            DEFAULT_ACCESS_TTL,
+            MAX_ACCESS_TTL,
+            "1440",
+        )?;
+        let refresh_ttl = within(
+            "REFRESH_TOKEN_EXPIRE_MINUTES",
+            vars.refresh_token_expire_minutes,
+            DEFAULT_REFRESH_TTL,
+            MAX_REFRESH_TTL,
+            "527040",
+        )?;
+        let reuse_grace = vars.refresh_reuse_grace_seconds.unwrap_or_default();
+        if reuse_grace > MAX_REUSE_GRACE {
             return Err(SettingsError::new("REFRESH_REUSE_GRACE_SECONDS", "must be between 0 and 300"));
         }
+        let session_service_url = match vars.session_service_url.clone() {
+            Some(url) => url,
+            None => Url::parse(DEFAULT_SESSION_SERVICE_URL)
+                .map_err(|_| SettingsError::new("SESSION_SERVICE_URL", "has no usable default"))?,
+        };
+        let keys = load_keys(&vars, common.app_env)?;
         Ok(Self {
             common,
-            session_service_url: raw.session_service_url.unwrap_or_else(|| DEFAULT_SESSION_SERVICE_URL.to_owned()),
+            session_service_url,
             keys: Arc::new(keys),
-            issuer: raw.jwt_issuer.unwrap_or_else(|| "auth-platform".to_owned()),
-            audience: raw.jwt_audience.unwrap_or_else(|| "api".to_owned()),
-            access_ttl: Duration::from_secs(access_minutes * 60),
-            refresh_ttl: Duration::from_secs(refresh_minutes * 60),
-            reuse_grace: Duration::from_secs(grace_seconds.unsigned_abs()),
+            issuer: vars.jwt_issuer.unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
+            audience: vars.jwt_audience.unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),
+            access_ttl,
+            refresh_ttl,
+            reuse_grace,
         })
     }
 
-    /// Starts logging (and trace export when configured); the guard flushes the last spans at exit.
-    pub fn init_telemetry(&self) -> telemetry::Telemetry {
-        let telemetry = telemetry::init(self.common.telemetry("token-service"));
-        tracing::info!(algorithm = %self.keys.algorithm(), kid = %self.keys.current().kid(), "signing key loaded");
-        if self.common.app_env.is_dev() {
-            tracing::warn!(
-                "APP_ENV=dev: embedded defaults in use (dev internal token, an ephemeral signing key when JWT_PRIVATE_KEY_FILE is unset); never run this in production"
-            );
+    /// The `dev` conveniences in force, for the start-up warning.
+    pub fn embedded_defaults(&self) -> Vec<&'static str> {
+        let mut defaults = Vec::new();
+        if self.keys.is_ephemeral() {
+            defaults.push("an ephemeral signing key (JWT_PRIVATE_KEY_FILE unset): tokens die with the process");
         }
-        telemetry
+        if self.common.internal_api_token.is_dev_token() {
+            defaults.push("the well-known dev INTERNAL_API_TOKEN");
+        }
+        defaults
     }
 }
 
-fn load_keys(algorithm: SigningAlgorithm, raw: &RawSettings, app_env: AppEnv) -> Result<KeyRing, SettingsError> {
+/// A lifetime between one minute and `max` (`max_minutes` says it in the variable's unit).
+fn within(
+    variable: &str,
+    value: Option<Duration>,
+    default: Duration,
+    max: Duration,
+    max_minutes: &str,
+) -> Result<Duration, SettingsError> {
+    let value = value.unwrap_or(default);
+    if value.is_zero() || value > max {
+        return Err(SettingsError::new(variable, format!("must be between 1 and {max_minutes}")));
+    }
+    Ok(value)
+}
+
+fn load_keys(vars: &Vars, app_env: AppEnv) -> Result<KeyRing, SettingsError> {
+    let algorithm = vars.algorithm.unwrap_or_default();
     if algorithm.is_symmetric() {
         let secret =
-            raw.secret_key.as_ref().ok_or_else(|| SettingsError::new("SECRET_KEY", "is required with HS256"))?;
+            vars.secret_key.as_ref().ok_or_else(|| SettingsError::new("SECRET_KEY", "is required with HS256"))?;
         let key = SigningKey::from_secret(secret.expose_secret().as_bytes())
             .map_err(|error| SettingsError::new("SECRET_KEY", error.to_string()))?;
         return Ok(KeyRing::new(key, Vec::new()));
     }
-    let current = match raw.jwt_private_key_file.as_deref().filter(|path| !path.trim().is_empty()) {
-        Some(path) => read_key("JWT_PRIVATE_KEY_FILE", algorithm, path)?,
-        None if app_env.is_dev() => SigningKey::generate(algorithm)
-            .map_err(|error| SettingsError::new("JWT_PRIVATE_KEY_FILE", format!("an ephemeral key failed: {error}")))?,
-        None => return Err(SettingsError::new("JWT_PRIVATE_KEY_FILE", format!("is required with {algorithm}"))),
-    };
-    let previous = raw
+    let previous = vars
         .jwt_previous_key_files
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|path| !path.is_empty())
+        .iter()
         .map(|path| read_key("JWT_PREVIOUS_KEY_FILES", algorithm, path))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(KeyRing::new(current, previous))
+    match &vars.jwt_private_key_file {
+        Some(path) => Ok(KeyRing::new(read_key("JWT_PRIVATE_KEY_FILE", algorithm, path)?, previous)),
+        None if app_env.is_dev() => KeyRing::generated(algorithm, previous)
+            .map_err(|error| SettingsError::new("JWT_PRIVATE_KEY_FILE", format!("an ephemeral key failed: {error}"))),
+        None => Err(SettingsError::new("JWT_PRIVATE_KEY_FILE", format!("is required with {algorithm}"))),
+    }
 }
 
-fn read_key(variable: &str, algorithm: SigningAlgorithm, path: &str) -> Result<SigningKey, SettingsError> {
-    let pem =
-        std::fs::read(path).map_err(|error| SettingsError::new(variable, format!("cannot read {path}: {error}")))?;
-    SigningKey::from_pem(algorithm, &pem).map_err(|error| SettingsError::new(variable, format!("{path}: {error}")))
+fn read_key(variable: &str, algorithm: SigningAlgorithm, path: &Path) -> Result<SigningKey, SettingsError> {
+    let path_shown = path.display();
+    let pem = std::fs::read(path)
+        .map_err(|error| SettingsError::new(variable, format!("cannot read {path_shown}: {error}")))?;
+    SigningKey::from_pem(algorithm, &pem)
+        .map_err(|error| SettingsError::new(variable, format!("{path_shown}: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Later pairs replace earlier ones of the same name.
+    fn parse(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let environment =
+            pairs.iter().fold(Environment::default(), |environment, (name, value)| environment.with(name, value));
+        Settings::from_environment(&environment)
+    }
+
+    fn key_file(algorithm: SigningAlgorithm) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().expect("a temp file");
+        let pem = auth_jwt::keys::generate_private_key_pem(algorithm).expect("a key");
+        std::fs::write(file.path(), pem).expect("written");
+        file
+    }
+
+    #[test]
+    fn dev_defaults_generate_an_ephemeral_key() {
+        let settings = parse(&[("APP_ENV", "dev")]).expect("valid");
+        assert!(settings.keys.is_ephemeral());
+        assert_eq!(settings.keys.algorithm(), SigningAlgorithm::EdDsa);
+        assert_eq!(settings.session_service_url.as_str(), "http://127.0.0.1:8083/");
+        assert_eq!((settings.access_ttl, settings.refresh_ttl), (DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL));
+        assert_eq!(settings.reuse_grace, Duration::ZERO);
+        assert_eq!(settings.embedded_defaults().len(), 2);
+    }
+
+    #[test]
+    fn prod_needs_a_key_file_and_reads_previous_ones() {
+        let token = "t".repeat(32);
+        let error = parse(&[("INTERNAL_API_TOKEN", &token)]).expect_err("no key file");
+        assert_eq!(error.variable(), "JWT_PRIVATE_KEY_FILE");
+        let current = key_file(SigningAlgorithm::EdDsa);
+        let previous = key_file(SigningAlgorithm::EdDsa);
+        let current_path = current.path().to_string_lossy().into_owned();
+        let previous_paths = format!("{}, ", previous.path().display());
+        let settings = parse(&[
+            ("INTERNAL_API_TOKEN", &token),
+            ("JWT_PRIVATE_KEY_FILE", &current_path),
+            ("JWT_PREVIOUS_KEY_FILES", &previous_paths),
+            ("ACCESS_TOKEN_EXPIRE_MINUTES", "5"),
+            ("REFRESH_REUSE_GRACE_SECONDS", "10"),
+        ])
+        .expect("valid");
+        assert!(!settings.keys.is_ephemeral());
+        assert_eq!(settings.keys.previous().len(), 1);
+        assert_eq!(settings.access_ttl, Duration::from_secs(300));
+        assert_eq!(settings.reuse_grace, Duration::from_secs(10));
+        assert!(settings.embedded_defaults().is_empty());
+    }
+
+    #[test]
+    fn every_malformed_setting_is_named_and_its_value_not_echoed() {
+        for (variable, value) in [
+            ("LISTEN_ADDR", "hunter2"),
+            ("APP_ENV", "hunter2"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "hunter2"),
+            ("SESSION_SERVICE_URL", "hunter2"),
+            ("SESSION_SERVICE_URL", "ftp://hunter2/"),
+            ("ALGORITHM", "hunter2"),
+            ("JWT_PRIVATE_KEY_FILE", "/nonexistent/hunter2-dir/../key.pem"),
+            ("JWT_PREVIOUS_KEY_FILES", "/nonexistent/key.pem"),
+            ("ACCESS_TOKEN_EXPIRE_MINUTES", "hunter2"),
+            ("ACCESS_TOKEN_EXPIRE_MINUTES", "0"),
+            ("ACCESS_TOKEN_EXPIRE_MINUTES", "1441"),
+            ("REFRESH_TOKEN_EXPIRE_MINUTES", "0"),
+            ("REFRESH_TOKEN_EXPIRE_MINUTES", "527041"),
+            ("REFRESH_REUSE_GRACE_SECONDS", "301"),
+            ("REFRESH_REUSE_GRACE_SECONDS", "-1"),
+        ] {
+            let error = parse(&[("APP_ENV", "dev"), (variable, value)]).expect_err(variable);
+            assert_eq!(error.variable(), variable, "{value}");
+            if variable != "JWT_PRIVATE_KEY_FILE" {
+                // A key file's path is no secret, and naming it is what makes the error useful.
+                assert!(!error.to_string().contains("hunter2"), "{error}");
+            }
+            assert_eq!(error.to_string().lines().count(), 1);
+        }
+        let hs256 = parse(&[("APP_ENV", "dev"), ("ALGORITHM", "HS256"), ("SECRET_KEY", "hunter2")]).expect_err("short");
+        assert_eq!(hs256.variable(), "SECRET_KEY");
+        assert!(!hs256.to_string().contains("hunter2"), "{hs256}");
+    }
 }

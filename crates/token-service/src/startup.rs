@@ -1,119 +1,102 @@
-//! Builds the token service: the key ring and minter, the session-service client, the listener and every
-//! route. Tests start it on port 0 exactly as `main` does.
+//! Building and running the HTTP server: the key ring and minter, the session-service client, and
+//! every route.
+//!
+//! [`Application::build`] binds its own listener (port 0 picks a free port, for tests) and reports the
+//! address; [`Application::run_until_stopped`] serves until SIGINT/SIGTERM. The session service is not
+//! contacted here: the service starts while it is down. The shared stack and operations routes come
+//! from `service_kit::server`.
 
+use crate::error::TokenError;
 use crate::metrics::TokenMetrics;
 use crate::minting::Minter;
-use crate::openapi;
 use crate::routes::{health, introspect, jwks, mint, refresh, revoke, users};
 use crate::settings::Settings;
 use crate::state::AppState;
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpServer, web};
-use anyhow::Context;
+use actix_web::web;
 use auth_client::{PeerMetrics, PeerTimeouts, SessionClient};
 use auth_jwt::verify::TokenVerifier;
-use service_kit::health::healthz;
-use service_kit::http_app::{no_store, not_found};
 use service_kit::internal_auth::require_internal_token;
-use service_kit::metrics::http_metrics;
-use service_kit::shutdown::{GracefulServer, Lifecycle, readiness_gate};
-use std::net::{SocketAddr, TcpListener};
+use service_kit::metrics::MetricsError;
+use service_kit::server::{HttpService, ServiceName, StartError};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub struct Application {
-    local_addr: SocketAddr,
-    server: GracefulServer,
-}
+/// The binary's name, in logs and messages.
+pub const SERVICE: ServiceName = ServiceName { binary: "token-service", metrics_namespace: "token" };
 
-impl std::fmt::Debug for Application {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("local_addr", &self.local_addr).finish_non_exhaustive()
-    }
+/// A bound, ready-to-run token server.
+#[derive(Debug)]
+pub struct Application {
+    service: HttpService,
 }
 
 impl Application {
-    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+    /// Binds `settings.common.listen_addr` and prepares the server; nothing is served until
+    /// [`Application::run_until_stopped`].
+    pub async fn build(settings: Settings) -> Result<Self, TokenError> {
         let registry = prometheus::Registry::new();
+        let metric_error = |error: prometheus::Error| StartError::from(MetricsError::from(error));
         let sessions = SessionClient::new(
-            &settings.session_service_url,
+            settings.session_service_url.as_str(),
             settings.common.internal_api_token.expose(),
             PeerTimeouts::default(),
         )
-        .context("SESSION_SERVICE_URL is not usable")?
-        .with_metrics(PeerMetrics::register(&registry)?);
-        let access_ttl = i64::try_from(settings.access_ttl.as_secs()).context("ACCESS_TOKEN_EXPIRE_MINUTES")?;
+        .map_err(|error| StartError::dependency("the session service client", error))?
+        .with_metrics(PeerMetrics::register(&registry).map_err(metric_error)?);
+        tracing::info!(algorithm = %settings.keys.algorithm(), kid = %settings.keys.current().kid(), "signing key loaded");
         let state = web::Data::new(AppState {
             minter: Minter::new(
                 Arc::clone(&settings.keys),
                 settings.issuer.clone(),
                 settings.audience.clone(),
-                access_ttl,
+                whole_seconds(settings.access_ttl),
             ),
             verifier: TokenVerifier::new(settings.keys.algorithm(), &settings.issuer, &settings.audience),
             keys: Arc::clone(&settings.keys),
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             sessions,
-            refresh_ttl_seconds: i64::try_from(settings.refresh_ttl.as_secs())
-                .context("REFRESH_TOKEN_EXPIRE_MINUTES")?,
-            reuse_grace_seconds: i64::try_from(settings.reuse_grace.as_secs())
-                .context("REFRESH_REUSE_GRACE_SECONDS")?,
-            metrics: TokenMetrics::register(&registry)?,
+            refresh_ttl_seconds: whole_seconds(settings.refresh_ttl),
+            reuse_grace_seconds: whole_seconds(settings.reuse_grace),
+            metrics: TokenMetrics::register(&registry).map_err(metric_error)?,
         });
-        let lifecycle = Lifecycle::default();
-        let lifecycle_data = web::Data::new(lifecycle.clone());
         let internal_token = web::Data::new(settings.common.internal_api_token.clone());
-        let listener = TcpListener::bind(settings.common.listen_addr)
-            .with_context(|| format!("cannot listen on {}", settings.common.listen_addr))?;
-        let local_addr = listener.local_addr()?;
-        let metrics = http_metrics("token", &registry)?;
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(from_fn(readiness_gate))
-                .wrap(from_fn(no_store))
-                .wrap(metrics.clone())
-                .wrap(tracing_actix_web::TracingLogger::default())
-                .app_data(state.clone())
-                .app_data(internal_token.clone())
-                .app_data(lifecycle_data.clone())
-                .route("/healthz", web::get().to(healthz))
-                .route("/readyz", web::get().to(health::readyz))
-                .route("/openapi.json", web::get().to(openapi::openapi_json))
-                .configure(service_kit::api_doc::docs_page)
-                .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
-                .route("/token/refresh", web::post().to(refresh::refresh))
-                .route("/token/revoke", web::post().to(revoke::revoke))
-                .service(
-                    web::resource("/token/introspect")
-                        .wrap(from_fn(require_internal_token))
-                        .route(web::post().to(introspect::introspect)),
-                )
-                .service(
-                    web::scope("/internal")
-                        .wrap(from_fn(require_internal_token))
-                        .route("/tokens", web::post().to(mint::mint))
-                        .route("/users/{user_id}/sessions/invalidate", web::post().to(users::end_user_sessions)),
-                )
-                .default_service(web::to(not_found))
-        })
-        .disable_signals()
-        .shutdown_timeout(settings.common.shutdown.timeout_seconds())
-        .listen(listener)?
-        .run();
-        tracing::info!(%local_addr, "token-service listening");
-        Ok(Self { local_addr, server: GracefulServer::new(server, lifecycle, settings.common.shutdown) })
+        let service =
+            HttpService::start(SERVICE, &settings.common, &registry, crate::openapi::rendered(), move |config| {
+                config
+                    .app_data(state.clone())
+                    .app_data(internal_token.clone())
+                    .route("/readyz", web::get().to(health::readyz))
+                    .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
+                    .route("/token/refresh", web::post().to(refresh::refresh))
+                    .route("/token/revoke", web::post().to(revoke::revoke))
+                    .service(
+                        web::resource("/token/introspect")
+                            .wrap(from_fn(require_internal_token))
+                            .route(web::post().to(introspect::introspect)),
+                    )
+                    .service(
+                        web::scope("/internal")
+                            .wrap(from_fn(require_internal_token))
+                            .route("/tokens", web::post().to(mint::mint))
+                            .route("/users/{user_id}/sessions/invalidate", web::post().to(users::end_user_sessions)),
+                    );
+            })?;
+        Ok(Self { service })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    pub fn port(&self) -> u16 {
-        self.local_addr.port()
+        self.service.local_addr()
     }
 
     /// Serves until SIGTERM/SIGINT, then drains: see `service_kit::shutdown`.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.run_until_stopped().await
+    pub async fn run_until_stopped(self) -> Result<(), TokenError> {
+        self.service.run_until_stopped().await.map_err(TokenError::Serve)
     }
+}
+
+/// Lifetimes are bounded by the settings (at most a year), so they always fit.
+fn whole_seconds(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
 }

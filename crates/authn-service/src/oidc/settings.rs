@@ -6,10 +6,11 @@
 //! its upper-cased name: `OIDC_CORP_ISSUER_URL`, `OIDC_CORP_CLIENT_ID`, … A missing or malformed value
 //! stops the start with one line naming the variable.
 
-use crate::settings::parse_bool;
 use secrecy::SecretString;
-use service_kit::settings::SettingsError;
+use serde::Deserialize;
+use service_kit::settings::{Environment, SettingsError, de};
 use std::fmt;
+use std::str::FromStr;
 use url::Url;
 
 /// The scopes asked for when `…_SCOPES` is unset.
@@ -67,97 +68,119 @@ impl fmt::Debug for ProviderSettings {
     }
 }
 
+/// The policy variables, read under `OIDC_`.
+#[derive(Deserialize)]
+struct PolicyVars {
+    #[serde(default, deserialize_with = "de::list")]
+    providers: Vec<String>,
+    #[serde(default, deserialize_with = "de::flag")]
+    link_verified_email: Option<bool>,
+    #[serde(default, deserialize_with = "de::list")]
+    frontend_redirect_urls: Vec<Url>,
+}
+
+/// One provider's variables, read under `OIDC_` (the default provider) or `OIDC_{NAME}_`.
+#[derive(Deserialize)]
+struct ProviderVars {
+    /// Kept as written: the ID token's `iss` must equal it character for character.
+    #[serde(default, deserialize_with = "de::optional")]
+    issuer_url: Option<String>,
+    #[serde(default, deserialize_with = "de::optional")]
+    client_id: Option<String>,
+    #[serde(default, deserialize_with = "de::secret")]
+    client_secret: Option<SecretString>,
+    #[serde(default, deserialize_with = "de::optional")]
+    redirect_url: Option<Url>,
+    #[serde(default, deserialize_with = "de::optional")]
+    scopes: Option<String>,
+    #[serde(default, deserialize_with = "de::optional")]
+    token_auth_method: Option<TokenAuthMethod>,
+}
+
+impl FromStr for TokenAuthMethod {
+    type Err = &'static str;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "client_secret_basic" => Ok(TokenAuthMethod::ClientSecretBasic),
+            "client_secret_post" => Ok(TokenAuthMethod::ClientSecretPost),
+            _ => Err("must be client_secret_basic or client_secret_post"),
+        }
+    }
+}
+
 impl OidcSettings {
-    /// Reads the SSO settings from a variable lookup.
-    pub fn from_vars(vars: &dyn Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let var = |name: &str| vars(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty());
+    /// Reads the SSO settings from `environment`.
+    pub fn from_environment(environment: &Environment) -> Result<Self, SettingsError> {
+        let policy: PolicyVars = environment.read_prefixed("OIDC_")?;
         let mut providers = Vec::new();
-        if let Some(default) = provider(DEFAULT_PROVIDER, "OIDC_", &var)? {
+        if let Some(default) = provider(DEFAULT_PROVIDER, "OIDC_", environment)? {
             providers.push(default);
         }
-        if let Some(names) = var("OIDC_PROVIDERS") {
-            for name in names.split(',').map(str::trim).filter(|name| !name.is_empty()) {
-                let name = provider_name(name)?;
-                if providers.iter().any(|known: &ProviderSettings| known.name == name) {
-                    return Err(SettingsError::new("OIDC_PROVIDERS", format!("names {name} twice")));
-                }
-                let prefix = format!("OIDC_{}_", name.to_ascii_uppercase());
-                let settings = provider(&name, &prefix, &var)?
-                    .ok_or_else(|| SettingsError::new(format!("{prefix}ISSUER_URL"), "is required"))?;
-                providers.push(settings);
+        for name in &policy.providers {
+            let name = provider_name(name)?;
+            if providers.iter().any(|known: &ProviderSettings| known.name == name) {
+                return Err(SettingsError::new("OIDC_PROVIDERS", format!("names {name} twice")));
+            }
+            let prefix = format!("OIDC_{}_", name.to_ascii_uppercase());
+            let settings = provider(&name, &prefix, environment)?
+                .ok_or_else(|| SettingsError::new(format!("{prefix}ISSUER_URL"), "is required"))?;
+            providers.push(settings);
+        }
+        for url in &policy.frontend_redirect_urls {
+            if !matches!(url.scheme(), "http" | "https") || url.fragment().is_some() {
+                return Err(SettingsError::new(
+                    "OIDC_FRONTEND_REDIRECT_URLS",
+                    "URLs must be http(s) and have no fragment",
+                ));
             }
         }
-        let link_verified_email =
-            parse_bool("OIDC_LINK_VERIFIED_EMAIL", var("OIDC_LINK_VERIFIED_EMAIL").as_deref(), false)?;
-        let frontend_redirect_urls = var("OIDC_FRONTEND_REDIRECT_URLS")
-            .map(|list| {
-                list.split(',')
-                    .map(str::trim)
-                    .filter(|url| !url.is_empty())
-                    .map(frontend_url)
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?
-            .unwrap_or_default();
-        Ok(Self { providers, link_verified_email, frontend_redirect_urls })
+        Ok(Self {
+            providers,
+            link_verified_email: policy.link_verified_email.unwrap_or(false),
+            frontend_redirect_urls: policy.frontend_redirect_urls,
+        })
     }
 }
 
 /// A provider's settings under `prefix`, or `None` when none of its variables is set.
-fn provider(
-    name: &str,
-    prefix: &str,
-    var: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<ProviderSettings>, SettingsError> {
+fn provider(name: &str, prefix: &str, environment: &Environment) -> Result<Option<ProviderSettings>, SettingsError> {
     let named = |suffix: &str| format!("{prefix}{suffix}");
-    let get = |suffix: &str| var(&named(suffix));
-    let Some(issuer_url) = get("ISSUER_URL") else {
-        for suffix in ["CLIENT_ID", "CLIENT_SECRET", "REDIRECT_URL"] {
-            if get(suffix).is_some() {
-                return Err(SettingsError::new(
-                    named("ISSUER_URL"),
-                    format!("is required when {} is set", named(suffix)),
-                ));
-            }
+    let vars: ProviderVars = environment.read_prefixed(prefix)?;
+    let Some(issuer_url) = vars.issuer_url else {
+        let set = [
+            ("CLIENT_ID", vars.client_id.is_some()),
+            ("CLIENT_SECRET", vars.client_secret.is_some()),
+            ("REDIRECT_URL", vars.redirect_url.is_some()),
+        ];
+        if let Some((suffix, _)) = set.iter().find(|(_, set)| *set) {
+            return Err(SettingsError::new(named("ISSUER_URL"), format!("is required when {} is set", named(suffix))));
         }
         return Ok(None);
     };
-    let required = |suffix: &str| get(suffix).ok_or_else(|| SettingsError::new(named(suffix), "is required"));
     let issuer =
         Url::parse(&issuer_url).map_err(|_| SettingsError::new(named("ISSUER_URL"), "must be an absolute URL"))?;
     secure_url(&issuer, &named("ISSUER_URL"))?;
     if issuer.query().is_some() || issuer.fragment().is_some() {
         return Err(SettingsError::new(named("ISSUER_URL"), "must have no query or fragment"));
     }
-    let redirect_url = Url::parse(&required("REDIRECT_URL")?)
-        .map_err(|_| SettingsError::new(named("REDIRECT_URL"), "must be an absolute URL"))?;
+    let redirect_url = vars.redirect_url.ok_or_else(|| SettingsError::new(named("REDIRECT_URL"), "is required"))?;
     if !matches!(redirect_url.scheme(), "http" | "https") || redirect_url.fragment().is_some() {
         return Err(SettingsError::new(named("REDIRECT_URL"), "must be an http(s) URL without a fragment"));
     }
     let scopes: Vec<String> =
-        get("SCOPES").as_deref().unwrap_or(DEFAULT_SCOPES).split_whitespace().map(str::to_owned).collect();
+        vars.scopes.as_deref().unwrap_or(DEFAULT_SCOPES).split_whitespace().map(str::to_owned).collect();
     if !scopes.iter().any(|scope| scope == "openid") {
         return Err(SettingsError::new(named("SCOPES"), "must include openid"));
     }
-    let token_auth_method = match get("TOKEN_AUTH_METHOD").as_deref() {
-        None | Some("client_secret_basic") => TokenAuthMethod::ClientSecretBasic,
-        Some("client_secret_post") => TokenAuthMethod::ClientSecretPost,
-        Some(_) => {
-            return Err(SettingsError::new(
-                named("TOKEN_AUTH_METHOD"),
-                "must be client_secret_basic or client_secret_post",
-            ));
-        }
-    };
     Ok(Some(ProviderSettings {
         name: name.to_owned(),
-        // Kept as written: the ID token's `iss` must equal it character for character.
         issuer_url,
-        client_id: required("CLIENT_ID")?,
-        client_secret: SecretString::from(required("CLIENT_SECRET")?),
+        client_id: vars.client_id.ok_or_else(|| SettingsError::new(named("CLIENT_ID"), "is required"))?,
+        client_secret: vars.client_secret.ok_or_else(|| SettingsError::new(named("CLIENT_SECRET"), "is required"))?,
         redirect_url,
         scopes,
-        token_auth_method,
+        token_auth_method: vars.token_auth_method.unwrap_or_default(),
     }))
 }
 
@@ -191,25 +214,13 @@ fn secure_url(url: &Url, variable: &str) -> Result<(), SettingsError> {
     }
 }
 
-fn frontend_url(raw: &str) -> Result<Url, SettingsError> {
-    let url = Url::parse(raw).map_err(|_| {
-        SettingsError::new("OIDC_FRONTEND_REDIRECT_URLS", "must be a comma-separated list of absolute URLs")
-    })?;
-    if !matches!(url.scheme(), "http" | "https") || url.fragment().is_some() {
-        return Err(SettingsError::new("OIDC_FRONTEND_REDIRECT_URLS", "URLs must be http(s) and have no fragment"));
-    }
-    Ok(url)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use secrecy::ExposeSecret;
-    use std::collections::HashMap;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<OidcSettings, SettingsError> {
-        let vars: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        OidcSettings::from_vars(&|name| vars.get(name).cloned())
+        OidcSettings::from_environment(&Environment::from_pairs(pairs.iter().copied()))
     }
 
     const DEFAULT: [(&str, &str); 4] = [

@@ -24,7 +24,7 @@ async fn readyz_checks_redis_and_the_token_service() {
 #[tokio::test]
 async fn readyz_is_503_naming_the_token_service_when_it_is_down() {
     let closed = format!("http://127.0.0.1:{}", free_port());
-    let app = spawn_app_with(|settings| settings.token_service_url = closed).await;
+    let app = spawn_app_with(|settings| settings.token_service_url = closed.parse().expect("a URL")).await;
     let response = app.http.get(app.url("/readyz")).send().await.expect("request");
     assert_eq!(response.status(), 503);
     assert!(header(&response, "retry-after").is_some());

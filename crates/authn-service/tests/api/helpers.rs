@@ -13,9 +13,9 @@ use authn_service::lockout::LockoutPolicy;
 use authn_service::oidc::settings::OidcSettings;
 use authn_service::settings::{HashingSettings, Settings};
 use authn_service::startup::Application;
-use secrecy::SecretString;
-use service_kit::settings::{AppEnv, CommonSettings, InternalApiToken};
-use std::net::{SocketAddr, TcpListener};
+
+use service_kit::settings::{AppEnv, CommonSettings};
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -134,15 +134,11 @@ async fn end_sessions(req: HttpRequest, recorded: web::Data<Mutex<Recorded>>, id
 pub fn test_settings(redis_url: Option<String>, token_service_url: &str) -> Settings {
     Settings {
         common: CommonSettings {
-            listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            internal_api_token: InternalApiToken::new(SecretString::from(INTERNAL_TOKEN)),
             app_env: if redis_url.is_some() { AppEnv::Prod } else { AppEnv::Dev },
-            log_filter: "warn".to_owned(),
-            otlp_endpoint: None,
-            shutdown: Default::default(),
+            ..CommonSettings::for_tests(INTERNAL_TOKEN)
         },
-        redis_url: redis_url.map(SecretString::from),
-        token_service_url: token_service_url.to_owned(),
+        redis_url: redis_url.map(|url| url.parse().expect("a redis url")),
+        token_service_url: token_service_url.parse().expect("a URL"),
         allow_registration: true,
         trusted_proxies: "127.0.0.1/32".parse::<TrustedProxies>().expect("valid"),
         hashing: HashingSettings { memory_kib: 1024, iterations: 1, parallelism: 1, max_concurrent: 2 },
@@ -177,7 +173,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 /// Builds and spawns an application, returning its base URL.
 pub async fn start(settings: Settings) -> String {
     let application = Application::build(settings).await.expect("the app builds");
-    let address = format!("http://127.0.0.1:{}", application.port());
+    let address = format!("http://127.0.0.1:{}", application.local_addr().port());
     tokio::spawn(application.run_until_stopped());
     address
 }

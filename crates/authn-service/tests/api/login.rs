@@ -101,7 +101,7 @@ async fn without_trusted_proxies_the_peer_is_the_client() {
 #[tokio::test]
 async fn token_service_down_is_503_with_retry_after() {
     let closed = format!("http://127.0.0.1:{}", free_port());
-    let app = spawn_app_with(|settings| settings.token_service_url = closed).await;
+    let app = spawn_app_with(|settings| settings.token_service_url = closed.parse().expect("a URL")).await;
     app.register_user("alice").await;
     let response = app.login("alice", PASSWORD).await;
     assert_eq!(response.status(), 503);

@@ -147,7 +147,7 @@ async fn failure_store_contract(store: impl FailureStore) {
 }
 
 fn redis_pool(redis: &TestRedis) -> RedisPool {
-    RedisPool::new(&redis.url(), RedisTimeouts::default()).expect("pool")
+    RedisPool::new(&redis.url().parse().expect("a redis url"), RedisTimeouts::default()).expect("pool")
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use auth_jwt::keys::SigningKey;
 use auth_proto::claims::AccessClaims;
 use auth_proto::internal::{CreateSessionRequest, SessionRecord};
 use secrecy::SecretString;
-use service_kit::settings::{AppEnv, CommonSettings, InternalApiToken};
+use service_kit::settings::CommonSettings;
 use session_service::settings::{KeySource, Settings};
 use session_service::startup::Application;
 use test_support::RedisServer;
@@ -29,15 +29,8 @@ pub fn now() -> i64 {
 
 pub fn settings(redis_url: Option<String>) -> Settings {
     Settings {
-        common: CommonSettings {
-            listen_addr: "127.0.0.1:0".parse().unwrap(),
-            internal_api_token: InternalApiToken::new(SecretString::from(INTERNAL_TOKEN)),
-            app_env: AppEnv::Prod,
-            log_filter: "warn".into(),
-            otlp_endpoint: None,
-            shutdown: Default::default(),
-        },
-        redis_url,
+        common: CommonSettings::for_tests(INTERNAL_TOKEN),
+        redis_url: redis_url.map(|url| url.parse().unwrap()),
         algorithm: SigningAlgorithm::Hs256,
         key_source: KeySource::SharedSecret(SecretString::from(SECRET)),
         issuer: ISSUER.into(),

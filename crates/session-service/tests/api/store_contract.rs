@@ -139,7 +139,7 @@ async fn full_contract<S: SessionStore>(store: S) {
 }
 
 pub fn redis_store(redis: &RedisServer) -> RedisSessionStore {
-    RedisSessionStore::new(RedisPool::new(&redis.url(), RedisTimeouts::default()).unwrap())
+    RedisSessionStore::new(RedisPool::new(&redis.url().parse().unwrap(), RedisTimeouts::default()).unwrap())
 }
 
 #[tokio::test]

@@ -58,12 +58,12 @@ pub async fn spawn_with(options: Options) -> Platform {
         session_service::settings::KeySource::SharedSecret(SecretString::from(HS256_SECRET))
     } else {
         session_service::settings::KeySource::Jwks {
-            url: format!("http://127.0.0.1:{token_port}/.well-known/jwks.json"),
+            url: format!("http://127.0.0.1:{token_port}/.well-known/jwks.json").parse().unwrap(),
         }
     };
     let session = session_service::startup::Application::build(session_service::settings::Settings {
         common: common("127.0.0.1:0"),
-        redis_url: Some(redis.url()),
+        redis_url: Some(redis.url().parse().unwrap()),
         algorithm: options.algorithm,
         key_source,
         issuer: "auth-platform".into(),
@@ -82,7 +82,7 @@ pub async fn spawn_with(options: Options) -> Platform {
     };
     let token = token_service::startup::Application::build(token_service::settings::Settings {
         common: common(&format!("127.0.0.1:{token_port}")),
-        session_service_url: session_url.clone(),
+        session_service_url: session_url.parse().unwrap(),
         keys: Arc::new(KeyRing::new(current, options.previous_keys)),
         issuer: "auth-platform".into(),
         audience: "api".into(),
@@ -90,6 +90,7 @@ pub async fn spawn_with(options: Options) -> Platform {
         refresh_ttl: Duration::from_secs(3600),
         reuse_grace: Duration::from_secs(options.grace_seconds),
     })
+    .await
     .unwrap();
     let token_url = format!("http://{}", token.local_addr());
     tokio::spawn(token.run_until_stopped());
