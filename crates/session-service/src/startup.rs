@@ -99,11 +99,6 @@ impl Application {
         self.local_addr.port()
     }
 
-    /// A handle that stops the server, for tests that take the service down.
-    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
-        self.server.handle()
-    }
-
     /// Serves until SIGTERM/SIGINT, then drains: see `service_kit::shutdown`.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.run_until_stopped().await
