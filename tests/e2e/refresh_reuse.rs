@@ -19,7 +19,11 @@ async fn reusing_a_rotated_refresh_token_revokes_the_whole_session() {
     api.session_status(&second.access_token).await.expect_status(200);
 
     // The thief (or the victim) presents the old token again.
-    assert_unauthorized(&api.refresh(&first.refresh_token).await);
+    let reuse = api.refresh(&first.refresh_token).await;
+    assert_unauthorized(&reuse);
+    // The platform says why, through both services: the session service detects the reuse, the token
+    // service passes its problem type on.
+    assert_eq!(reuse.json()["type"], "urn:auth-platform:problem:refresh-token-reused", "{reuse}");
 
     // The session is dead: its newest access token and its newest refresh token are refused.
     assert_invalid_token(&api.session_status(&second.access_token).await);
@@ -66,4 +70,23 @@ async fn after_the_grace_window_reuse_is_theft_again() {
     assert_unauthorized(&api.refresh(&first.refresh_token).await);
     assert_invalid_token(&api.session_status(&second.access_token).await);
     assert_unauthorized(&api.refresh(&second.refresh_token).await);
+}
+
+#[tokio::test]
+async fn within_the_grace_window_reuse_is_theft_once_the_successor_has_rotated() {
+    let platform = Platform::builder().env(Service::Token, "REFRESH_REUSE_GRACE_SECONDS", "10").start().await;
+    let api = platform.api();
+    let (_, first) = api.signed_in().await;
+
+    let once = api.refresh(&first.refresh_token).await;
+    once.expect_status(200);
+    let once = token_response(&once);
+    let next = api.refresh(&once.refresh_token).await;
+    next.expect_status(200);
+    let next = token_response(&next);
+
+    // Still within the window, but the successor `first` would get is no longer current.
+    assert_unauthorized(&api.refresh(&first.refresh_token).await);
+    assert_invalid_token(&api.session_status(&next.access_token).await);
+    assert_unauthorized(&api.refresh(&next.refresh_token).await);
 }

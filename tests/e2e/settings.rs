@@ -1,4 +1,4 @@
-//! Settings the contract names: HS256, the access token lifetime, and a start without a required setting.
+//! Settings the contract names: HS256, ES256, RS256, the access token lifetime, and a start without a required setting.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -42,6 +42,39 @@ async fn hs256_signs_and_verifies_with_the_shared_secret_and_publishes_no_keys()
     // The control: the real secret and valid claims pass.
     let own = jwt::sign_hs256(secret.as_bytes(), kid.as_deref(), &claims);
     api.session_status(&own).await.expect_status(200);
+}
+
+#[tokio::test]
+async fn es256_and_rs256_tokens_verify_at_the_session_service_through_the_jwks() {
+    for algorithm in ["ES256", "RS256"] {
+        let dir = tempfile::tempdir().unwrap();
+        let output = Command::new(binary("token-service"))
+            .args(["keys", "generate", "--algorithm", algorithm])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "keys generate --algorithm {algorithm}: {output:?}");
+        let key_file = dir.path().join("key.pem");
+        std::fs::write(&key_file, &output.stdout).unwrap();
+        let platform = Platform::builder()
+            .env(Service::Token, "ALGORITHM", algorithm)
+            .env(Service::Token, "JWT_PRIVATE_KEY_FILE", key_file.display().to_string())
+            .env(Service::Session, "ALGORITHM", algorithm)
+            .start()
+            .await;
+        let api = platform.api();
+        let (_, tokens) = api.signed_in().await;
+        let header = jwt::header(&tokens.access_token);
+        assert_eq!(header["alg"], json!(algorithm));
+        assert!(header["kid"].is_string(), "{algorithm}: {header}");
+        api.session_status(&tokens.access_token).await.expect_status(200);
+        api.session_verify(&tokens.access_token).await.expect_status(200);
+        let refreshed = api.refresh(&tokens.refresh_token).await;
+        refreshed.expect_status(200);
+        api.session_status(&token_response(&refreshed).access_token).await.expect_status(200);
+    }
 }
 
 #[tokio::test]

@@ -132,6 +132,26 @@ async fn introspect_reports_active_and_inactive_tokens() {
 }
 
 #[tokio::test]
+async fn introspect_reports_a_refresh_token_active_until_it_is_revoked() {
+    let platform = Platform::start().await;
+    let api = platform.api();
+    let (account, tokens) = api.signed_in().await;
+
+    let reply = api.introspect(&tokens.refresh_token).await;
+    reply.expect_status(200);
+    let body = reply.json();
+    assert_eq!(body["active"], json!(true), "{reply}");
+    assert_eq!(body["token_type"], json!("refresh_token"), "{reply}");
+    assert_eq!(body["sub"].as_str(), Some(account.user_id.as_str()), "{reply}");
+    assert_eq!(body["sid"].as_str(), Some(tokens.session_id.as_str()), "{reply}");
+
+    api.revoke(&tokens.refresh_token).await.expect_status(200);
+    let reply = api.introspect(&tokens.refresh_token).await;
+    reply.expect_status(200);
+    assert_eq!(reply.json(), json!({"active": false}), "a revoked refresh token is inactive: {reply}");
+}
+
+#[tokio::test]
 async fn introspect_requires_the_internal_token() {
     let platform = Platform::start().await;
     let api = platform.api();

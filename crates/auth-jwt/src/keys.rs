@@ -2,10 +2,9 @@
 //! `keys generate` and the `dev` ephemeral key, each with its RFC 7638 thumbprint as `kid`.
 
 use crate::algorithm::SigningAlgorithm;
-use crate::thumbprint::thumbprint;
 use auth_proto::claims::AccessClaims;
 use aws_lc_rs::encoding::AsDer;
-use jsonwebtoken::jwk::{Jwk, PublicKeyUse};
+use jsonwebtoken::jwk::{Jwk, PublicKeyUse, ThumbprintHash};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header};
 use std::fmt;
 
@@ -52,7 +51,7 @@ impl SigningKey {
             SigningAlgorithm::Hs256 => return Err(KeyError::NotAPemAlgorithm(algorithm)),
         };
         let mut jwk = Jwk::from_encoding_key(&encoding, algorithm.jws()).map_err(invalid)?;
-        let kid = thumbprint(&jwk);
+        let kid = kid_of(&jwk).map_err(invalid)?;
         jwk.common.key_id = Some(kid.clone());
         jwk.common.public_key_use = Some(PublicKeyUse::Signature);
         let decoding = DecodingKey::from_jwk(&jwk).map_err(invalid)?;
@@ -67,7 +66,7 @@ impl SigningKey {
             return Err(KeyError::SecretTooShort);
         }
         let encoding = EncodingKey::from_secret(secret)?;
-        let kid = thumbprint(&Jwk::from_encoding_key(&encoding, jsonwebtoken::Algorithm::HS256)?);
+        let kid = kid_of(&Jwk::from_encoding_key(&encoding, jsonwebtoken::Algorithm::HS256)?)?;
         let decoding = DecodingKey::from_secret(secret)?;
         Ok(Self { kid, algorithm: SigningAlgorithm::Hs256, encoding, decoding, public_jwk: None })
     }
@@ -120,6 +119,12 @@ impl SigningKey {
     }
 }
 
+/// A key's id: the RFC 7638 thumbprint (SHA-256) of its JWK, so the same key gets the same `kid` on every
+/// replica and after every restart.
+fn kid_of(jwk: &Jwk) -> Result<String, jsonwebtoken::errors::Error> {
+    jwk.thumbprint(ThumbprintHash::SHA256)
+}
+
 /// A new private key as PKCS#8 PEM (`keys generate`): Ed25519, P-256, or RSA 2048.
 pub fn generate_private_key_pem(algorithm: SigningAlgorithm) -> Result<String, KeyError> {
     use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair};
@@ -157,6 +162,25 @@ mod tests {
             let jwk = first.public_jwk().unwrap();
             assert_eq!(jwk.common.key_id.as_deref(), Some(first.kid()));
         }
+    }
+
+    #[test]
+    fn kids_are_rfc_7638_thumbprints() {
+        // RFC 7638 section 3.1.
+        let jwk: Jwk = serde_json::from_str(
+            r#"{"kty":"RSA","e":"AQAB","alg":"RS256","kid":"2011-04-29","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"}"#,
+        )
+        .unwrap();
+        assert_eq!(kid_of(&jwk).unwrap(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+    }
+
+    #[test]
+    fn a_key_keeps_the_kid_it_was_published_under() {
+        // A throwaway test key, and the kid the platform's own RFC 7638 code gave it before jsonwebtoken's
+        // thumbprint replaced that code: a new kid for the same key would orphan the tokens it already signed.
+        let pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIN1Nb93nAlyPSxMYHE2zPWilUU6gNaEK8S2WVjyPRnet\n-----END PRIVATE KEY-----\n";
+        let key = SigningKey::from_pem(SigningAlgorithm::EdDsa, pem.as_bytes()).unwrap();
+        assert_eq!(key.kid(), "rHx3MSNg0dZmx3O5k_1JeU0Qv-2vuI74-Pw2GGDJppY");
     }
 
     #[test]

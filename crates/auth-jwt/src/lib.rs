@@ -5,7 +5,6 @@
 pub mod algorithm;
 pub mod jwks;
 pub mod keys;
-pub mod thumbprint;
 pub mod verify;
 
 pub use jsonwebtoken::jwk::JwkSet;

@@ -11,7 +11,6 @@ use crate::api_doc;
 use crate::metrics::{MetricsError, http_metrics};
 use crate::settings::CommonSettings;
 use crate::shutdown::{GracefulServer, Lifecycle, readiness_gate};
-use actix_web::dev::ServerHandle;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use std::net::{SocketAddr, TcpListener};
@@ -99,11 +98,6 @@ impl HttpService {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
-    }
-
-    /// A handle that stops the server at once, for tests that take a service down.
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
     }
 
     /// Serves until SIGTERM/SIGINT, then drains: see [`crate::shutdown`].

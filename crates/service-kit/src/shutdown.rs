@@ -8,7 +8,7 @@
 
 use crate::problem::HttpProblem;
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::web;
@@ -93,11 +93,6 @@ impl GracefulServer {
     /// and `lifecycle` be the one the app's [`readiness_gate`] reads.
     pub fn new(server: Server, lifecycle: Lifecycle, policy: ShutdownPolicy) -> Self {
         Self { server, lifecycle, policy }
-    }
-
-    /// A handle that stops the server at once, for tests that take a service down.
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
     }
 
     /// Serves until a signal, then drains and stops as the module docs say.

@@ -85,11 +85,6 @@ impl Application {
         self.service.local_addr()
     }
 
-    /// A handle that stops the server at once, for tests that take the service down.
-    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
-        self.service.handle()
-    }
-
     /// Serves until SIGTERM/SIGINT, then drains: see `service_kit::shutdown`.
     pub async fn run_until_stopped(self) -> Result<(), SessionError> {
         self.service.run_until_stopped().await.map_err(SessionError::Serve)

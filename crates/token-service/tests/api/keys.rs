@@ -1,16 +1,29 @@
-//! The JWKS, previous keys, HS256, and the session service following a key rotation.
+//! The JWKS (current and previous public keys, none with HS256), signing with every algorithm, the
+//! OpenAPI document and the metrics. How the session service follows a key rotation is tested end to end
+//! in `tests/e2e/key_rotation.rs`.
 
-use crate::helpers::{HS256_SECRET, Options, spawn_platform, spawn_with};
+use crate::helpers::{AUDIENCE, HS256_SECRET, ISSUER, Options, spawn_app, spawn_with};
 use auth_jwt::algorithm::SigningAlgorithm;
 use auth_jwt::keys::SigningKey;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{DecodingKey, Validation};
+
+fn validation(algorithm: SigningAlgorithm) -> Validation {
+    let mut validation = Validation::new(algorithm.jws());
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    validation
+}
 
 #[tokio::test]
 async fn the_jwks_publishes_current_and_previous_public_keys_only() {
     let previous = SigningKey::generate(SigningAlgorithm::EdDsa).unwrap();
     let previous_kid = previous.kid().to_owned();
-    let platform = spawn_with(Options { previous_keys: vec![previous], ..Options::default() }).await;
-    let response = platform.client.get(format!("{}/.well-known/jwks.json", platform.token_url)).send().await.unwrap();
+    let app = spawn_with(Options { previous_keys: vec![previous], ..Options::default() }).await;
+    let response = app.get("/.well-known/jwks.json").await;
     assert_eq!(response.status(), 200);
+    assert_eq!(response.headers().get("content-type").unwrap(), "application/jwk-set+json");
+    assert!(response.headers().get("cache-control").unwrap().to_str().unwrap().starts_with("public, max-age="));
     let set: serde_json::Value = response.json().await.unwrap();
     let keys = set["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 2);
@@ -20,53 +33,49 @@ async fn the_jwks_publishes_current_and_previous_public_keys_only() {
         assert_eq!(key["alg"], "EdDSA");
         assert_eq!(key["use"], "sig");
     }
+    // New tokens are signed with the current key, never the previous one.
+    let tokens = app.mint("rotating").await;
+    let kid = jsonwebtoken::decode_header(&tokens.access_token).unwrap().kid.unwrap();
+    assert_ne!(kid, previous_kid);
+    assert!(keys.iter().any(|key| key["kid"] == kid.as_str()));
 }
 
 #[tokio::test]
-async fn every_asymmetric_algorithm_works_end_to_end() {
-    for algorithm in [SigningAlgorithm::Es256, SigningAlgorithm::Rs256] {
-        let platform = spawn_with(Options { algorithm, ..Options::default() }).await;
-        let tokens = platform.mint("alg-user").await;
+async fn every_asymmetric_algorithm_signs_tokens_its_jwks_verifies() {
+    for algorithm in [SigningAlgorithm::EdDsa, SigningAlgorithm::Es256, SigningAlgorithm::Rs256] {
+        let app = spawn_with(Options { algorithm, ..Options::default() }).await;
+        let tokens = app.mint("alg-user").await;
         let header = jsonwebtoken::decode_header(&tokens.access_token).unwrap();
         assert_eq!(header.alg, algorithm.jws());
-        assert!(header.kid.is_some());
-        assert_eq!(platform.status(&tokens.access_token).await.status(), 200, "{algorithm}");
+        let kid = header.kid.expect("a kid");
+        // What a verifier does: find the kid in the JWKS and verify with that key.
+        let set: JwkSet = app.get("/.well-known/jwks.json").await.json().await.unwrap();
+        let jwk = set.find(&kid).unwrap_or_else(|| panic!("{algorithm}: the kid is published"));
+        let key = DecodingKey::from_jwk(jwk).unwrap();
+        let verified =
+            jsonwebtoken::decode::<serde_json::Value>(&tokens.access_token, &key, &validation(algorithm)).unwrap();
+        assert_eq!(verified.claims["sid"], tokens.session_id.as_str(), "{algorithm}");
     }
 }
 
 #[tokio::test]
-async fn hs256_publishes_no_keys_and_verifies_with_the_shared_secret() {
-    let platform = spawn_with(Options { algorithm: SigningAlgorithm::Hs256, ..Options::default() }).await;
-    let set: serde_json::Value = platform
-        .client
-        .get(format!("{}/.well-known/jwks.json", platform.token_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+async fn hs256_publishes_no_keys_and_signs_with_the_shared_secret() {
+    let app = spawn_with(Options { algorithm: SigningAlgorithm::Hs256, ..Options::default() }).await;
+    let set: serde_json::Value = app.get("/.well-known/jwks.json").await.json().await.unwrap();
     assert_eq!(set, serde_json::json!({ "keys": [] }));
-    let tokens = platform.mint("hs-user").await;
-    assert_eq!(platform.status(&tokens.access_token).await.status(), 200);
+    let tokens = app.mint("hs-user").await;
+    let key = DecodingKey::from_secret(HS256_SECRET.as_bytes()).unwrap();
+    let verified =
+        jsonwebtoken::decode::<serde_json::Value>(&tokens.access_token, &key, &validation(SigningAlgorithm::Hs256))
+            .unwrap();
+    assert_eq!(verified.claims["sub"], "hs-user");
     assert!(HS256_SECRET.len() >= 32);
 }
 
 #[tokio::test]
-async fn the_session_service_fetches_the_jwks_on_an_unknown_kid() {
-    let platform = spawn_platform().await;
-    // The session service has not seen any token yet; its first verification fetches or re-fetches keys.
-    let tokens = platform.mint("kid-user").await;
-    assert_eq!(platform.status(&tokens.access_token).await.status(), 200);
-    let ready = platform.client.get(format!("{}/readyz", platform.session_url)).send().await.unwrap();
-    assert_eq!(ready.status(), 200);
-}
-
-#[tokio::test]
 async fn the_openapi_document_lists_every_route_and_metrics_are_served() {
-    let platform = spawn_platform().await;
-    let doc: serde_json::Value =
-        platform.client.get(format!("{}/openapi.json", platform.token_url)).send().await.unwrap().json().await.unwrap();
+    let app = spawn_app().await;
+    let doc: serde_json::Value = app.get("/openapi.json").await.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
     for path in [
         "/healthz",
@@ -80,7 +89,10 @@ async fn the_openapi_document_lists_every_route_and_metrics_are_served() {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is missing from the document");
     }
-    let metrics = platform.client.get(format!("{}/metrics", platform.token_url)).send().await.unwrap();
+    app.mint("metered").await;
+    let metrics = app.get("/metrics").await;
     assert_eq!(metrics.status(), 200);
-    assert!(metrics.text().await.unwrap().contains("token_http_requests_total"));
+    let text = metrics.text().await.unwrap();
+    assert!(text.contains("token_http_requests_total"));
+    assert!(text.contains("peer_request"), "calls to the session service are measured");
 }

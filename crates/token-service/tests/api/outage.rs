@@ -1,31 +1,50 @@
-//! The session service down: refresh and mint answer 503 with Retry-After, promptly.
+//! The session service down (gone, or answering 503): every route that needs it answers 503 with
+//! Retry-After, promptly; `/healthz` does not depend on it, `/readyz` does.
 
-use crate::helpers::{INTERNAL_TOKEN, assert_problem, spawn_platform};
+use crate::helpers::{INTERNAL_TOKEN, TestApp, assert_problem, spawn_app};
 use std::time::{Duration, Instant};
 
-#[tokio::test]
-async fn a_dead_session_service_gives_503_with_retry_after() {
-    let platform = spawn_platform().await;
-    let tokens = platform.mint("u-down").await;
-    platform.session_server.stop(false).await;
-
+async fn assert_dependent_routes_are_503(app: &TestApp, refresh_token: &str, access_token: &str) {
     let started = Instant::now();
-    let refresh = platform.refresh(&tokens.refresh_token).await;
-    assert!(started.elapsed() < Duration::from_secs(5));
+    let refresh = app.refresh(refresh_token).await;
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
     assert!(refresh.headers().get("retry-after").is_some());
     assert_problem(refresh, 503).await;
 
-    let mint = platform
+    let mint = app.mint_response("u").await;
+    assert!(mint.headers().get("retry-after").is_some());
+    assert_problem(mint, 503).await;
+    assert_problem(app.revoke(refresh_token).await, 503).await;
+    assert_problem(app.revoke(access_token).await, 503).await;
+    let introspect = app
         .client
-        .post(format!("{}/internal/tokens", platform.token_url))
+        .post(app.url("/token/introspect"))
         .bearer_auth(INTERNAL_TOKEN)
-        .json(&serde_json::json!({ "user_id": "u", "username": "u", "amr": ["pwd"] }))
+        .form(&[("token", access_token)])
         .send()
         .await
         .unwrap();
-    assert_problem(mint, 503).await;
+    assert_problem(introspect, 503).await;
 
-    let ready = platform.client.get(format!("{}/readyz", platform.token_url)).send().await.unwrap();
-    assert_problem(ready, 503).await;
-    assert_eq!(platform.client.get(format!("{}/healthz", platform.token_url)).send().await.unwrap().status(), 200);
+    let ready = app.get("/readyz").await;
+    let problem = assert_problem(ready, 503).await;
+    assert!(problem["detail"].as_str().unwrap().contains("session"), "{problem}");
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_session_service_that_is_gone_gives_503_with_retry_after() {
+    let app = spawn_app().await;
+    let tokens = app.mint("u-down").await;
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    app.session.stop().await;
+    assert_dependent_routes_are_503(&app, &tokens.refresh_token, &tokens.access_token).await;
+}
+
+#[tokio::test]
+async fn a_session_service_answering_503_gives_503_with_retry_after() {
+    let app = spawn_app().await;
+    let tokens = app.mint("u-failing").await;
+    app.session.script(|script| script.unavailable = true);
+    assert_dependent_routes_are_503(&app, &tokens.refresh_token, &tokens.access_token).await;
 }

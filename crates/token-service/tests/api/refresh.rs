@@ -1,133 +1,132 @@
-//! `/token/refresh`: rotation, reuse detection, the grace window, and concurrency, end to end through the
-//! session service on Redis.
+//! `/token/refresh`: what the token service asks the session service to rotate, and how it maps each
+//! answer (rotated, grace replay with the sealed successor, reuse, unknown). Races between concurrent
+//! refreshes and the session really ending are tested end to end in `tests/e2e/`.
 
-use crate::helpers::{Options, assert_problem, spawn_platform, spawn_with};
-use auth_proto::public::TokenResponse;
-use std::collections::HashSet;
-
-#[tokio::test]
-async fn minted_tokens_open_a_session_the_session_service_accepts() {
-    let platform = spawn_platform().await;
-    let tokens = platform.mint("u1").await;
-    assert_eq!(tokens.token_type, "Bearer");
-    assert_eq!(tokens.expires_in, 1800);
-    assert_eq!(tokens.refresh_expires_in, 3600);
-    assert!(tokens.refresh_token.len() >= 43, "at least 256 bits");
-    let status = platform.status(&tokens.access_token).await;
-    assert_eq!(status.status(), 200);
-    let body: serde_json::Value = status.json().await.unwrap();
-    assert_eq!(body["session_id"], tokens.session_id);
-}
+use crate::helpers::{
+    INVALID_REFRESH, Options, REFRESH_TTL_SECONDS, REUSED, RotateAnswer, assert_problem, claims, refresh_hash,
+    spawn_app, spawn_with,
+};
+use token_service::domain::refresh_token::RefreshToken;
 
 #[tokio::test]
-async fn refresh_rotates_and_keeps_the_session() {
-    let platform = spawn_platform().await;
-    let tokens = platform.mint("u2").await;
-    let response = platform.refresh(&tokens.refresh_token).await;
-    assert_eq!(response.status(), 200);
-    let refreshed: TokenResponse = response.json().await.unwrap();
+async fn refresh_rotates_by_hash_and_keeps_the_session() {
+    let app = spawn_app().await;
+    let tokens = app.mint("u2").await;
+    let refreshed = app.refreshed(&tokens.refresh_token).await;
+
     assert_ne!(refreshed.refresh_token, tokens.refresh_token);
     assert_ne!(refreshed.access_token, tokens.access_token);
+    assert_ne!(claims(&refreshed.access_token)["jti"], claims(&tokens.access_token)["jti"]);
     assert_eq!(refreshed.session_id, tokens.session_id);
-    assert_eq!(platform.status(&refreshed.access_token).await.status(), 200);
+    assert_eq!(claims(&refreshed.access_token)["sid"], tokens.session_id.as_str());
+    assert_eq!(refreshed.refresh_expires_in, REFRESH_TTL_SECONDS);
+
+    let rotations = app.session.recorded().rotations;
+    assert_eq!(rotations.len(), 1);
+    let rotation = &rotations[0];
+    assert_eq!(rotation.presented_hash, refresh_hash(&tokens.refresh_token));
+    assert_eq!(rotation.successor_hash, refresh_hash(&refreshed.refresh_token));
+    assert_eq!(rotation.ttl_seconds, REFRESH_TTL_SECONDS);
+    assert_eq!(rotation.grace_seconds, 0);
+    assert_eq!(rotation.sealed_successor, None, "without a grace window nothing is sealed");
 
     // The form encoding of OAuth2 clients works as well.
-    let form = platform
+    let form = app
         .client
-        .post(format!("{}/token/refresh", platform.token_url))
+        .post(app.url("/token/refresh"))
         .form(&[("grant_type", "refresh_token"), ("refresh_token", refreshed.refresh_token.as_str())])
         .send()
         .await
         .unwrap();
     assert_eq!(form.status(), 200);
+    assert_eq!(app.session.recorded().rotations[1].presented_hash, refresh_hash(&refreshed.refresh_token));
 }
 
 #[tokio::test]
-async fn reusing_a_rotated_token_ends_the_session() {
-    let platform = spawn_platform().await;
-    let tokens = platform.mint("u3").await;
-    let refreshed: TokenResponse = platform.refresh(&tokens.refresh_token).await.json().await.unwrap();
-
-    let reuse = platform.refresh(&tokens.refresh_token).await;
-    assert!(reuse.headers().get("www-authenticate").is_some());
+async fn a_reuse_answer_is_a_401_refresh_token_reused() {
+    let app = spawn_app().await;
+    let tokens = app.mint("u3").await;
+    app.session.script(|script| script.rotate = RotateAnswer::Problem { status: 401, kind: REUSED });
+    let reuse = app.refresh(&tokens.refresh_token).await;
+    assert_eq!(reuse.headers().get("www-authenticate").unwrap(), "Bearer error=\"invalid_token\"");
     let problem = assert_problem(reuse, 401).await;
-    assert_eq!(problem["type"], "urn:auth-platform:problem:refresh-token-reused");
-    assert_eq!(platform.status(&refreshed.access_token).await.status(), 401, "the session is dead");
-    assert_problem(platform.refresh(&refreshed.refresh_token).await, 401).await;
+    assert_eq!(problem["type"], REUSED);
+    assert_eq!(app.session.recorded().rotations.len(), 1);
 }
 
 #[tokio::test]
 async fn unknown_malformed_and_wrongly_granted_refreshes_are_refused() {
-    let platform = spawn_platform().await;
-    assert_problem(platform.refresh("x".repeat(43).as_str()).await, 401).await;
-    assert_problem(platform.refresh("not-a-token").await, 401).await;
-    let wrong_grant = platform
+    let app = spawn_app().await;
+    // Well-formed but unknown to the session service.
+    app.session.script(|script| script.rotate = RotateAnswer::Problem { status: 401, kind: INVALID_REFRESH });
+    let unknown = app.refresh(RefreshToken::generate().unwrap().expose()).await;
+    assert!(unknown.headers().get("www-authenticate").is_some());
+    assert_eq!(assert_problem(unknown, 401).await["type"], INVALID_REFRESH);
+    assert_eq!(app.session.recorded().rotations.len(), 1);
+
+    // Not shaped like a refresh token, not a refresh grant, no token: refused without asking the session service.
+    for malformed in ["not-a-token", &"x".repeat(43)] {
+        assert_eq!(assert_problem(app.refresh(malformed).await, 401).await["type"], INVALID_REFRESH, "{malformed}");
+    }
+    let wrong_grant = app
         .client
-        .post(format!("{}/token/refresh", platform.token_url))
+        .post(app.url("/token/refresh"))
         .form(&[("grant_type", "password"), ("refresh_token", "x")])
         .send()
         .await
         .unwrap();
     assert_problem(wrong_grant, 400).await;
-    let missing = platform
-        .client
-        .post(format!("{}/token/refresh", platform.token_url))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
+    let missing = app.client.post(app.url("/token/refresh")).json(&serde_json::json!({})).send().await.unwrap();
     assert_problem(missing, 400).await;
-}
-
-async fn concurrent_refreshes(grace_seconds: u64) -> Vec<(u16, Option<TokenResponse>)> {
-    let platform = spawn_with(Options { grace_seconds, ..Options::default() }).await;
-    let tokens = platform.mint("racer").await;
-    let requests = (0..20).map(|_| {
-        let client = platform.client.clone();
-        let url = format!("{}/token/refresh", platform.token_url);
-        let refresh_token = tokens.refresh_token.clone();
-        tokio::spawn(async move {
-            let response =
-                client.post(url).json(&serde_json::json!({ "refresh_token": refresh_token })).send().await.unwrap();
-            let status = response.status().as_u16();
-            (status, if status == 200 { response.json::<TokenResponse>().await.ok() } else { None })
-        })
-    });
-    let mut results = Vec::new();
-    for request in requests.collect::<Vec<_>>() {
-        results.push(request.await.unwrap());
-    }
-    results
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn strict_mode_lets_exactly_one_of_20_concurrent_refreshes_win() {
-    let results = concurrent_refreshes(0).await;
-    let statuses: Vec<u16> = results.iter().map(|(status, _)| *status).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == 200 || *s == 401), "{statuses:?}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn grace_mode_gives_all_20_concurrent_refreshes_the_same_successor() {
-    let results = concurrent_refreshes(10).await;
-    let statuses: Vec<u16> = results.iter().map(|(status, _)| *status).collect();
-    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    let successors: HashSet<String> =
-        results.into_iter().filter_map(|(_, body)| body.map(|tokens| tokens.refresh_token)).collect();
-    assert_eq!(successors.len(), 1);
+    assert_eq!(app.session.recorded().rotations.len(), 1);
 }
 
 #[tokio::test]
-async fn grace_is_honoured_only_while_the_successor_is_current() {
-    let platform = spawn_with(Options { grace_seconds: 10, ..Options::default() }).await;
-    let tokens = platform.mint("tabs").await;
-    let first: TokenResponse = platform.refresh(&tokens.refresh_token).await.json().await.unwrap();
-    let again: TokenResponse = platform.refresh(&tokens.refresh_token).await.json().await.unwrap();
-    assert_eq!(first.refresh_token, again.refresh_token, "a retried refresh gets the same successor");
-    let next: TokenResponse = platform.refresh(&first.refresh_token).await.json().await.unwrap();
+async fn with_a_grace_window_a_replayed_refresh_gets_the_same_successor() {
+    let app = spawn_with(Options { grace_seconds: 10, ..Options::default() }).await;
+    let tokens = app.mint("tabs").await;
+    let first = app.refreshed(&tokens.refresh_token).await;
+    let rotation = app.session.recorded().rotations[0].clone();
+    assert_eq!(rotation.grace_seconds, 10);
+    let sealed = rotation.sealed_successor.expect("with a grace window the successor is sent sealed");
+    assert!(!sealed.contains(&first.refresh_token), "sealed, not in the clear");
+
+    // The session service answers `grace` with what it kept: the token service opens it.
+    app.session.script(|script| script.rotate = RotateAnswer::GraceReplay);
+    let again = app.refreshed(&tokens.refresh_token).await;
+    assert_eq!(again.refresh_token, first.refresh_token, "a retried refresh gets the same successor");
+    assert_eq!(again.session_id, tokens.session_id);
+    assert_ne!(again.access_token, first.access_token, "but a new access token");
+
+    app.session.script(|script| script.rotate = RotateAnswer::Rotated);
+    let next = app.refreshed(&first.refresh_token).await;
     assert_ne!(next.refresh_token, first.refresh_token);
-    // The oldest token's successor has rotated: presenting it now is theft.
-    assert_problem(platform.refresh(&tokens.refresh_token).await, 401).await;
-    assert_eq!(platform.status(&next.access_token).await.status(), 401);
+
+    // Once the successor has rotated, the session service calls the oldest token reuse.
+    app.session.script(|script| script.rotate = RotateAnswer::Problem { status: 401, kind: REUSED });
+    assert_eq!(assert_problem(app.refresh(&tokens.refresh_token).await, 401).await["type"], REUSED);
+}
+
+#[tokio::test]
+async fn a_grace_answer_the_presented_token_cannot_open_is_refused() {
+    let app = spawn_with(Options { grace_seconds: 10, ..Options::default() }).await;
+    let tokens = app.mint("stranger").await;
+    let stranger = RefreshToken::generate().unwrap();
+    let sealed_for_another = stranger.seal(&RefreshToken::generate().unwrap()).unwrap();
+    for sealed in [None, Some(sealed_for_another), Some("garbage".to_owned())] {
+        app.session.script(|script| script.rotate = RotateAnswer::GraceSealed(sealed.clone()));
+        let problem = assert_problem(app.refresh(&tokens.refresh_token).await, 401).await;
+        assert_eq!(problem["type"], INVALID_REFRESH, "{sealed:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_4xx_other_than_401_from_the_session_service_is_a_500() {
+    let app = spawn_app().await;
+    let tokens = app.mint("odd").await;
+    app.session.script(|script| {
+        script.rotate = RotateAnswer::Problem { status: 400, kind: "urn:auth-platform:problem:bad-request" }
+    });
+    let problem = assert_problem(app.refresh(&tokens.refresh_token).await, 500).await;
+    assert!(!problem["detail"].as_str().unwrap().contains("session"), "no internal cause reaches the client");
 }
