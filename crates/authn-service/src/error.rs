@@ -135,7 +135,7 @@ impl Error {
             Error::InvalidInput { .. } => HttpProblem::bad_request(self.to_string()),
             Error::UnsupportedGrantType => HttpProblem::new(
                 StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
+                "unsupported-grant-type",
                 "Unsupported grant type",
                 "grant_type must be password",
             ),
