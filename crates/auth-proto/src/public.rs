@@ -58,6 +58,11 @@ pub struct TokenRequest {
     pub token_type_hint: Option<String>,
 }
 
+/// Answer of `POST /token/revoke`: `{}` whatever was revoked, so that it reveals nothing (RFC 7009 §2.2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevokeResponse {}
+
 /// RFC 7662 introspection answer; only `active` is present for an inactive token.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -11,7 +11,7 @@ use actix_web::{HttpResponse, web};
 use auth_proto::internal::SessionRecord;
 use auth_proto::internal::{
     CheckSessionRequest, CheckSessionResponse, CreateSessionRequest, EndedSessions, RefreshHashRequest,
-    RevokeAccessRequest, RotateOutcome, RotateRequest, RotateResponse,
+    RevokeAccessRequest, RevokeAccessResponse, RotateOutcome, RotateRequest, RotateResponse,
 };
 use auth_proto::problem::Problem;
 use service_kit::body::ApiBody;
@@ -164,7 +164,7 @@ pub async fn end_by_refresh<S: SessionStore>(
 }
 
 #[utoipa::path(post, path = "/internal/revocations", tag = "internal", security(("internal" = [])), request_body = RevokeAccessRequest,
-    responses((status = 200, description = "The access token is refused until it expires"), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The access token is refused until it expires", body = RevokeAccessResponse), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(name = "revoke access token", skip_all, fields(jti = %body.0.jti))]
 pub async fn revoke_access<S: SessionStore>(
     state: web::Data<AppState<S>>,
@@ -173,7 +173,7 @@ pub async fn revoke_access<S: SessionStore>(
     let request = body.0;
     bounded("jti", &request.jti, MAX_ID_LENGTH)?;
     state.store.revoke_access(&request.jti, request.expires_at, now()).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "revoked": true })))
+    Ok(HttpResponse::Ok().json(RevokeAccessResponse { revoked: true }))
 }
 
 #[utoipa::path(post, path = "/internal/users/{user_id}/sessions/invalidate", tag = "internal", security(("internal" = [])),

@@ -1,6 +1,7 @@
 //! Every public and internal route of the session service, success and error paths, on Redis.
 
 use crate::helpers::{INTERNAL_TOKEN, assert_problem, random_hash, spawn_app, spawn_app_in_memory};
+use auth_proto::internal::RevokeAccessResponse;
 use serde_json::json;
 
 #[tokio::test]
@@ -167,6 +168,8 @@ async fn revoked_access_tokens_are_refused_while_the_session_lives() {
     let response =
         app.post_internal("/internal/revocations", &json!({ "jti": claims.jti, "expires_at": claims.exp })).await;
     assert_eq!(response.status(), 200);
+    let answer: RevokeAccessResponse = response.json().await.unwrap();
+    assert_eq!(answer, RevokeAccessResponse { revoked: true });
     assert_eq!(app.get_with_token("/session/status", &revoked).await.status(), 401);
     assert_eq!(app.get_with_token("/session/status", &app.access_token(&session)).await.status(), 200);
 }

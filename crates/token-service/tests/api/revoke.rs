@@ -1,6 +1,7 @@
 //! `/token/revoke` (RFC 7009).
 
 use crate::helpers::{assert_problem, spawn_platform};
+use auth_proto::public::RevokeResponse;
 
 #[tokio::test]
 async fn a_revoked_access_token_is_refused_while_other_sessions_work() {
@@ -9,6 +10,7 @@ async fn a_revoked_access_token_is_refused_while_other_sessions_work() {
     let second = platform.mint("u-rev").await;
     let response = platform.revoke(&first.access_token).await;
     assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<RevokeResponse>().await.unwrap(), RevokeResponse {});
     let refused = platform.status(&first.access_token).await;
     assert_eq!(refused.headers().get("www-authenticate").unwrap(), "Bearer error=\"invalid_token\"");
     assert_problem(refused, 401).await;
