@@ -3,6 +3,7 @@
 //! the services themselves share one definition and cannot drift apart.
 
 pub mod claims;
+pub mod clock;
 pub mod internal;
 pub mod problem;
 pub mod public;

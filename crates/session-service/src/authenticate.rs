@@ -2,13 +2,13 @@
 //! algorithm pinned; a token verified moments ago skips the signature check), then one store round trip
 //! checks that its session is alive, belongs to its subject, and that its jti is not revoked.
 
-use crate::domain::clock;
 use crate::error::SessionError;
 use crate::state::AppState;
 use crate::store::{LiveSession, SessionStore};
 use actix_web::HttpRequest;
 use auth_jwt::verify::VerifyError;
 use auth_proto::claims::AccessClaims;
+use auth_proto::clock;
 use service_kit::bearer::bearer_token;
 use std::sync::Arc;
 

@@ -11,7 +11,8 @@
 use crate::error::Error;
 use crate::oidc::http_client::{ProviderHttpClient, ProviderHttpError};
 use crate::oidc::settings::{ProviderSettings, TokenAuthMethod};
-use crate::users::{ExternalIdentity, unix_now};
+use crate::users::ExternalIdentity;
+use auth_proto::clock;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJwsSigningAlgorithm, CoreProviderMetadata,
 };
@@ -192,7 +193,7 @@ impl Provider {
             return Err(ClaimsVerificationError::InvalidAudience("azp is not this client".to_owned()));
         }
         let iat = claims.issue_time().timestamp();
-        let now = unix_now();
+        let now = clock::now();
         if iat > now + IAT_MAX_SKEW_SECONDS || iat < now - IAT_MAX_AGE_SECONDS {
             return Err(ClaimsVerificationError::Expired(format!("iat {iat} is too far from now ({now})")));
         }

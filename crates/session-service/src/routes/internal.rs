@@ -1,13 +1,13 @@
 //! `/internal/` routes, called by the token service only (the internal token is checked by the scope's
 //! middleware): open, rotate, check, look up and end sessions, and revoke access tokens.
 
-use crate::domain::clock::now;
 use crate::domain::refresh_hash::RefreshHash;
 use crate::domain::session_id::SessionId;
 use crate::error::SessionError;
 use crate::state::AppState;
 use crate::store::{NewSession, Rotation, RotationResult, SessionStore};
 use actix_web::{HttpResponse, web};
+use auth_proto::clock::now;
 use auth_proto::internal::SessionRecord;
 use auth_proto::internal::{
     CheckSessionRequest, CheckSessionResponse, CreateSessionRequest, EndedSessions, RefreshHashRequest,

@@ -1,11 +1,12 @@
 //! `GET /session/list`: every live session of the caller's user, marking the caller's own.
 
 use crate::authenticate::authenticate;
-use crate::domain::clock::{now, rfc3339};
+use crate::domain::clock::rfc3339;
 use crate::error::SessionError;
 use crate::state::AppState;
 use crate::store::SessionStore;
 use actix_web::{HttpRequest, HttpResponse, web};
+use auth_proto::clock::now;
 use auth_proto::problem::Problem;
 use auth_proto::public::{SessionList, SessionSummary};
 

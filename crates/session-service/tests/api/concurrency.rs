@@ -1,7 +1,8 @@
 //! Rotation under concurrency on a real Redis: 20 refreshes of one token at once.
 
-use crate::helpers::{now, random_hash};
+use crate::helpers::random_hash;
 use crate::store_contract::redis_store;
+use auth_proto::clock::now;
 use session_service::domain::refresh_hash::RefreshHash;
 use session_service::domain::session_id::SessionId;
 use session_service::store::{NewSession, Rotation, RotationResult, SessionStore};

@@ -4,6 +4,7 @@
 use auth_jwt::algorithm::SigningAlgorithm;
 use auth_jwt::keys::SigningKey;
 use auth_proto::claims::AccessClaims;
+use auth_proto::clock::now;
 use auth_proto::internal::{CreateSessionRequest, SessionRecord};
 use secrecy::SecretString;
 use service_kit::settings::{AppEnv, CommonSettings, InternalApiToken};
@@ -21,10 +22,6 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub redis: Option<RedisServer>,
     pub key: SigningKey,
-}
-
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 pub fn settings(redis_url: Option<String>) -> Settings {

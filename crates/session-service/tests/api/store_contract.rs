@@ -1,7 +1,8 @@
 //! The store contract, run against the Redis store on a real `redis-server` and against the memory store:
 //! both must keep the same rules.
 
-use crate::helpers::{now, random_hash};
+use crate::helpers::random_hash;
+use auth_proto::clock::now;
 use redis_kit::{RedisPool, RedisTimeouts};
 use session_service::domain::refresh_hash::RefreshHash;
 use session_service::domain::session_id::SessionId;

@@ -1,10 +1,10 @@
 //! `POST /internal/tokens` (authn only): open a session for an authenticated user and mint its tokens.
 
-use super::now;
 use crate::domain::refresh_token::RefreshToken;
 use crate::error::TokenError;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use auth_proto::clock::now;
 use auth_proto::internal::{CreateSessionRequest, MintRequest};
 use auth_proto::problem::Problem;
 use auth_proto::public::TokenResponse;
