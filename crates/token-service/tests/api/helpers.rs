@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use service_kit::settings::{AppEnv, CommonSettings, InternalApiToken};
 use std::sync::Arc;
 use std::time::Duration;
-use test_support::{RedisServer, free_port};
+use test_support::{RedisServer, free_port, uuid_for};
 use token_service::keyring::KeyRing;
 
 pub const INTERNAL_TOKEN: &str = "internal-token-for-token-tests-0123456789";
@@ -103,13 +103,13 @@ pub async fn spawn_with(options: Options) -> Platform {
 }
 
 impl Platform {
-    /// Logs a user in as authn would: `POST /internal/tokens`.
-    pub async fn mint(&self, user_id: &str) -> TokenResponse {
+    /// Logs the user named `user` in as authn would: `POST /internal/tokens` (its id is `uuid_for(user)`).
+    pub async fn mint(&self, user: &str) -> TokenResponse {
         let response = self
             .client
             .post(format!("{}/internal/tokens", self.token_url))
             .bearer_auth(INTERNAL_TOKEN)
-            .json(&serde_json::json!({ "user_id": user_id, "username": format!("user-{user_id}"), "amr": ["pwd"], "user_agent": "tests", "ip": "127.0.0.1" }))
+            .json(&serde_json::json!({ "user_id": uuid_for(user), "username": format!("user-{user}"), "amr": ["pwd"], "user_agent": "tests", "ip": "127.0.0.1" }))
             .send()
             .await
             .unwrap();

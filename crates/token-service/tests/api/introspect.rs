@@ -1,6 +1,7 @@
 //! `/token/introspect` (RFC 7662), for holders of the internal API token.
 
 use crate::helpers::{assert_problem, spawn_platform};
+use test_support::uuid_for;
 
 #[tokio::test]
 async fn introspection_reports_live_and_dead_tokens() {
@@ -8,7 +9,7 @@ async fn introspection_reports_live_and_dead_tokens() {
     let tokens = platform.mint("u-intro").await;
     let active = platform.introspect(&tokens.access_token).await;
     assert_eq!(active["active"], true);
-    assert_eq!(active["sub"], "u-intro");
+    assert_eq!(active["sub"], uuid_for("u-intro"));
     assert_eq!(active["sid"], tokens.session_id);
     assert_eq!(active["token_type"], "access_token");
     for field in ["jti", "exp", "iat", "iss", "aud"] {

@@ -5,6 +5,7 @@
 mod helpers;
 mod introspect;
 mod keys;
+mod mint;
 mod outage;
 mod refresh;
 mod revoke;

@@ -2,6 +2,7 @@
 
 use crate::helpers::{INTERNAL_TOKEN, assert_problem, spawn_platform};
 use std::time::{Duration, Instant};
+use test_support::uuid_for;
 
 #[tokio::test]
 async fn a_dead_session_service_gives_503_with_retry_after() {
@@ -19,7 +20,7 @@ async fn a_dead_session_service_gives_503_with_retry_after() {
         .client
         .post(format!("{}/internal/tokens", platform.token_url))
         .bearer_auth(INTERNAL_TOKEN)
-        .json(&serde_json::json!({ "user_id": "u", "username": "u", "amr": ["pwd"] }))
+        .json(&serde_json::json!({ "user_id": uuid_for("u"), "username": "u", "amr": ["pwd"] }))
         .send()
         .await
         .unwrap();
