@@ -22,11 +22,11 @@ pub async fn list<S: SessionStore>(
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, SessionError> {
     let authenticated = authenticate(&req, &state).await?;
-    let sessions = state.store.list(&authenticated.claims.sub, now()).await?;
+    let sessions = state.store.list(&authenticated.user_id, now()).await?;
     let sessions = sessions
         .into_iter()
         .map(|session| SessionSummary {
-            current: session.session_id == authenticated.claims.sid,
+            current: session.session_id == authenticated.session_id.as_str(),
             session_id: session.session_id,
             created_at: rfc3339(session.created_at),
             expires_at: rfc3339(session.expires_at),
