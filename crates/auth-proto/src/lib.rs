@@ -7,3 +7,4 @@ pub mod clock;
 pub mod internal;
 pub mod problem;
 pub mod public;
+pub mod redact;

@@ -230,3 +230,18 @@ async fn a_key_id_still_unknown_after_the_re_fetch_is_refused_and_the_cool_down_
     // The cached key set is intact: a good token still passes.
     fixture.verify(&fixture.signed(|_| {})).await.expect("the published key still works");
 }
+
+#[test]
+fn an_authorization_request_prints_none_of_its_secrets() {
+    let request = AuthorizationRequest {
+        url: Url::parse("https://idp.example.test/authorize?state=the-state&nonce=the-nonce").expect("url"),
+        state: "the-state".to_owned(),
+        nonce: "the-nonce".to_owned(),
+        pkce_verifier: "the-pkce-verifier".to_owned(),
+    };
+    let debug = format!("{request:?}");
+    for secret in ["the-state", "the-nonce", "the-pkce-verifier"] {
+        assert!(!debug.contains(secret), "{debug}");
+    }
+    assert!(debug.contains("https://idp.example.test/authorize"), "{debug}");
+}
