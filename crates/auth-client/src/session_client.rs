@@ -5,7 +5,7 @@ use crate::internal_http::{InternalHttp, Peer, PeerTimeouts};
 use crate::peer_metrics::PeerMetrics;
 use auth_proto::internal::{
     CheckSessionRequest, CheckSessionResponse, CreateSessionRequest, EndedSessions, RefreshHashRequest,
-    RevokeAccessRequest, RotateRequest, RotateResponse, SessionRecord,
+    RevokeAccessRequest, RevokeAccessResponse, RotateRequest, RotateResponse, SessionRecord,
 };
 
 #[derive(Debug, Clone)]
@@ -49,8 +49,8 @@ impl SessionClient {
     }
 
     #[tracing::instrument(skip_all, fields(jti = %request.jti))]
-    pub async fn revoke_access(&self, request: &RevokeAccessRequest) -> Result<(), ClientError> {
-        self.http.post::<_, serde_ignored::Ignored>("revoke_access", "/internal/revocations", request).await.map(drop)
+    pub async fn revoke_access(&self, request: &RevokeAccessRequest) -> Result<RevokeAccessResponse, ClientError> {
+        self.http.post("revoke_access", "/internal/revocations", request).await
     }
 
     #[tracing::instrument(skip(self))]
@@ -68,10 +68,4 @@ impl SessionClient {
     pub async fn is_serving(&self) -> bool {
         self.http.is_serving().await
     }
-}
-
-mod serde_ignored {
-    /// Any JSON answer, when only the status matters.
-    #[derive(Debug, serde::Deserialize)]
-    pub struct Ignored {}
 }

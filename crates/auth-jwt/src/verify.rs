@@ -78,12 +78,9 @@ impl TokenVerifier {
 mod tests {
     use super::*;
     use crate::keys::SigningKey;
+    use auth_proto::clock::now;
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
-    fn now() -> i64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-    }
 
     fn claims(exp_offset: i64) -> AccessClaims {
         let now = now();

@@ -111,6 +111,13 @@ pub struct RevokeAccessRequest {
     pub expires_at: i64,
 }
 
+/// Answer of `POST /internal/revocations`: `{"revoked": true}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevokeAccessResponse {
+    pub revoked: bool,
+}
+
 /// Answer of every internal route that ends sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

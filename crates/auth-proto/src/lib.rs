@@ -3,6 +3,8 @@
 //! the services themselves share one definition and cannot drift apart.
 
 pub mod claims;
+pub mod clock;
 pub mod internal;
 pub mod problem;
 pub mod public;
+pub mod redact;

@@ -1,8 +1,11 @@
-//! Bodies of the public routes, as clients and gateways see them.
+//! Bodies of the public routes, as clients and gateways see them. The bodies that carry a password or
+//! a token print `[REDACTED]` in its place in `Debug`.
 
+use crate::redact::Redacted;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterRequest {
     pub username: String,
@@ -19,7 +22,7 @@ pub struct RegisterResponse {
 }
 
 /// `POST /login`, as JSON or as an OAuth2 password grant form.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub username: String,
@@ -29,7 +32,7 @@ pub struct LoginRequest {
 }
 
 /// The answer of `/login`, `/oauth/callback` and `/token/refresh`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenResponse {
     pub access_token: String,
@@ -41,7 +44,7 @@ pub struct TokenResponse {
 }
 
 /// `POST /token/refresh`; `grant_type=refresh_token` is accepted for OAuth2 clients.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshRequest {
     pub refresh_token: String,
@@ -50,13 +53,18 @@ pub struct RefreshRequest {
 }
 
 /// `POST /token/revoke` (RFC 7009) and `POST /token/introspect` (RFC 7662).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenRequest {
     pub token: String,
     #[serde(default)]
     pub token_type_hint: Option<String>,
 }
+
+/// Answer of `POST /token/revoke`: `{}` whatever was revoked, so that it reveals nothing (RFC 7009 §2.2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevokeResponse {}
 
 /// RFC 7662 introspection answer; only `active` is present for an inactive token.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,4 +151,92 @@ pub struct HealthResponse {
 pub struct DependencyCheck {
     pub name: String,
     pub ok: bool,
+}
+
+impl fmt::Debug for RegisterRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegisterRequest")
+            .field("username", &self.username)
+            .field("password", &Redacted)
+            .field("email", &self.email)
+            .finish()
+    }
+}
+
+impl fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("username", &self.username)
+            .field("password", &Redacted)
+            .field("grant_type", &self.grant_type)
+            .finish()
+    }
+}
+
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &Redacted)
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &Redacted)
+            .field("refresh_expires_in", &self.refresh_expires_in)
+            .field("session_id", &self.session_id)
+            .finish()
+    }
+}
+
+impl fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshRequest")
+            .field("refresh_token", &Redacted)
+            .field("grant_type", &self.grant_type)
+            .finish()
+    }
+}
+
+impl fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("token", &Redacted)
+            .field("token_type_hint", &self.token_type_hint)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "s3cr3t-value-that-must-not-print";
+
+    fn assert_redacted(debug: String) {
+        assert!(!debug.contains(SECRET), "{debug}");
+        assert!(debug.contains("[REDACTED]"), "{debug}");
+    }
+
+    #[test]
+    fn secrets_do_not_print_in_debug() {
+        let register = RegisterRequest { username: "alice".into(), password: SECRET.into(), email: None };
+        let debug = format!("{register:?}");
+        assert!(debug.contains("alice"), "other fields print as usual: {debug}");
+        assert_redacted(debug);
+        assert_redacted(format!(
+            "{:?}",
+            LoginRequest { username: "alice".into(), password: SECRET.into(), grant_type: None }
+        ));
+        let tokens = TokenResponse {
+            access_token: SECRET.into(),
+            token_type: "Bearer".into(),
+            expires_in: 60,
+            refresh_token: SECRET.into(),
+            refresh_expires_in: 120,
+            session_id: "sid-1".into(),
+        };
+        let debug = format!("{tokens:?}");
+        assert!(debug.contains("sid-1"), "{debug}");
+        assert_redacted(debug);
+        assert_redacted(format!("{:?}", RefreshRequest { refresh_token: SECRET.into(), grant_type: None }));
+        assert_redacted(format!("{:#?}", TokenRequest { token: SECRET.into(), token_type_hint: None }));
+    }
 }

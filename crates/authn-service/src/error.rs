@@ -7,6 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use auth_client::ClientError;
+use auth_proto::problem::ProblemType;
 use redis_kit::RedisError;
 use service_kit::problem::{BearerChallenge, HttpProblem};
 use service_kit::server::StartError;
@@ -132,85 +133,88 @@ impl Error {
             Error::InvalidInput { .. } => HttpProblem::bad_request(self.to_string()),
             Error::UnsupportedGrantType => HttpProblem::new(
                 StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
+                ProblemType::UnsupportedGrantType,
                 "Unsupported grant type",
                 "grant_type must be password",
             ),
             Error::RegistrationClosed => HttpProblem::new(
                 StatusCode::FORBIDDEN,
-                "registration-closed",
+                ProblemType::RegistrationClosed,
                 "Registration closed",
                 "registration is closed on this server",
             ),
-            Error::UsernameTaken => {
-                HttpProblem::new(StatusCode::CONFLICT, "username-taken", "Username taken", "the username is taken")
-            }
+            Error::UsernameTaken => HttpProblem::new(
+                StatusCode::CONFLICT,
+                ProblemType::UsernameTaken,
+                "Username taken",
+                "the username is taken",
+            ),
             Error::UnknownUser => HttpProblem::not_found("no such user"),
             Error::InvalidCredentials => {
                 HttpProblem::unauthorized(BearerChallenge::Missing, "invalid username or password")
             }
             Error::LockedOut { retry_after_seconds } => HttpProblem::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "login-locked",
+                ProblemType::LoginLocked,
                 "Too many failed logins",
                 "too many failed logins; retry later",
             )
             .with_retry_after(*retry_after_seconds),
             Error::HashingBusy => HttpProblem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
+                ProblemType::Busy,
                 "Service busy",
                 "the server is busy; retry shortly",
             )
             .with_retry_after(service_kit::problem::DEPENDENCY_RETRY_AFTER_SECONDS),
             Error::SsoNotConfigured => HttpProblem::new(
                 StatusCode::NOT_FOUND,
-                "sso-not-configured",
+                ProblemType::SsoNotConfigured,
                 "Single sign-on not configured",
                 "single sign-on is not configured on this server",
             ),
             Error::UnknownProvider(_) => HttpProblem::new(
                 StatusCode::NOT_FOUND,
-                "unknown-provider",
+                ProblemType::UnknownProvider,
                 "Unknown identity provider",
                 "no identity provider has that name",
             ),
             Error::RedirectNotAllowed => HttpProblem::new(
                 StatusCode::BAD_REQUEST,
-                "redirect-uri-not-allowed",
+                ProblemType::RedirectUriNotAllowed,
                 "Redirect URI not allowed",
                 "redirect_uri is not one of the configured front-end URLs",
             ),
             Error::InvalidState => HttpProblem::new(
                 StatusCode::BAD_REQUEST,
-                "invalid-state",
+                ProblemType::InvalidState,
                 "Invalid login state",
                 "the login state is unknown, expired or already used; start the login again",
             ),
             Error::ProviderRefused { error } => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,
-                "provider-error",
+                ProblemType::ProviderError,
                 "Identity provider refused the login",
                 format!("the identity provider answered {error}"),
             )
             .with_challenge(BearerChallenge::Missing),
             Error::CodeExchangeFailed(_) => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,
-                "code-exchange-failed",
+                ProblemType::CodeExchangeFailed,
                 "Code exchange failed",
                 "the identity provider did not accept the authorization code",
             )
             .with_challenge(BearerChallenge::Missing),
             Error::InvalidIdToken(_) => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid-id-token",
+                ProblemType::InvalidIdToken,
                 "Invalid ID token",
                 "the identity provider's ID token did not pass verification",
             )
             .with_challenge(BearerChallenge::Missing),
             Error::AccountDisabled => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,
-                "account-disabled",
+                ProblemType::AccountDisabled,
                 "Account disabled",
                 "the account is disabled",
             )

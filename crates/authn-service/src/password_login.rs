@@ -14,15 +14,27 @@ use crate::session_opening::{LoginClient, open_session};
 use crate::users::UserStore;
 use auth_proto::claims::AMR_PASSWORD;
 use auth_proto::public::TokenResponse;
+use auth_proto::redact::Redacted;
+use std::fmt;
 use std::net::IpAddr;
 
-/// A login as presented by the client, not yet checked.
-#[derive(Debug)]
+/// A login as presented by the client, not yet checked. `Debug` leaves the password out.
 pub struct LoginAttempt {
     pub username: String,
     pub password: String,
     pub client_address: Option<IpAddr>,
     pub user_agent: Option<String>,
+}
+
+impl fmt::Debug for LoginAttempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginAttempt")
+            .field("username", &self.username)
+            .field("password", &Redacted)
+            .field("client_address", &self.client_address)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
 }
 
 #[tracing::instrument(skip_all, fields(client_address = ?attempt.client_address))]
@@ -70,4 +82,22 @@ pub async fn log_in<U: UserStore, F: FailureStore>(
     let tokens = open_session(&state.tokens, &user, AMR_PASSWORD, client).await?;
     tracing::info!(user_id = %user.id, session_id = %tokens.session_id, "login succeeded");
     Ok(tokens)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_leaves_the_password_out() {
+        let attempt = LoginAttempt {
+            username: "alice".to_owned(),
+            password: "correct horse battery staple".to_owned(),
+            client_address: None,
+            user_agent: None,
+        };
+        let debug = format!("{attempt:?}");
+        assert!(!debug.contains("correct horse"), "{debug}");
+        assert!(debug.contains("alice") && debug.contains("[REDACTED]"), "{debug}");
+    }
 }

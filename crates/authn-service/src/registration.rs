@@ -4,7 +4,8 @@
 use crate::domain::{Email, Password, UserId, Username};
 use crate::error::Error;
 use crate::hashing::Hasher;
-use crate::users::{User, UserStore, unix_now};
+use crate::users::{User, UserStore};
+use auth_proto::clock;
 
 /// A request for a new account, every field already valid.
 #[derive(Debug)]
@@ -41,7 +42,7 @@ pub async fn create_account<U: UserStore>(users: &U, hasher: &Hasher, account: N
         email: account.email,
         display_name: None,
         disabled: false,
-        created_at: unix_now(),
+        created_at: clock::now(),
     };
     users.create(&user).await?;
     tracing::info!(user_id = %user.id, "account created");

@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{FromRequest, HttpRequest};
+use auth_proto::problem::ProblemType;
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
@@ -40,7 +41,7 @@ fn body_format(req: &HttpRequest) -> Result<BodyFormat, HttpProblem> {
     } else {
         Err(HttpProblem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
+            ProblemType::UnsupportedMediaType,
             "Unsupported media type",
             "send application/json or application/x-www-form-urlencoded",
         ))

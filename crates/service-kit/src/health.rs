@@ -3,6 +3,7 @@
 use crate::problem::HttpProblem;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use auth_proto::problem::ProblemType;
 use auth_proto::public::{DependencyCheck, HealthResponse};
 
 /// `GET /healthz`: 200 while the process serves requests.
@@ -20,7 +21,7 @@ pub fn readiness_response(checks: Vec<DependencyCheck>) -> HttpResponse {
     }
     HttpProblem::new(
         StatusCode::SERVICE_UNAVAILABLE,
-        "not-ready",
+        ProblemType::NotReady,
         "Not ready",
         format!("not ready: {} unavailable", failing.join(", ")),
     )

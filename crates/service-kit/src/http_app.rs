@@ -26,9 +26,13 @@ pub async fn no_store(
 pub async fn post_only() -> HttpResponse {
     use actix_web::http::StatusCode;
     use actix_web::http::header::{ALLOW, HeaderValue};
-    let mut response =
-        HttpProblem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", "use POST")
-            .to_response();
+    let mut response = HttpProblem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        auth_proto::problem::ProblemType::MethodNotAllowed,
+        "Method not allowed",
+        "use POST",
+    )
+    .to_response();
     response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
     response
 }

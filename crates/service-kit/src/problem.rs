@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
-use auth_proto::problem::{PROBLEM_CONTENT_TYPE, Problem};
+use auth_proto::problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemType};
 use std::fmt;
 
 /// The `WWW-Authenticate: Bearer` challenge of a 401.
@@ -25,11 +25,11 @@ impl BearerChallenge {
     }
 }
 
-/// A problem answer: status, a stable slug for `type`, a short title and a detail safe for the client.
+/// A problem answer: status, its `type`, a short title and a detail safe for the client.
 #[derive(Debug, Clone)]
 pub struct HttpProblem {
     status: StatusCode,
-    slug: &'static str,
+    kind: ProblemType,
     title: &'static str,
     detail: String,
     retry_after_seconds: Option<u64>,
@@ -37,8 +37,8 @@ pub struct HttpProblem {
 }
 
 impl HttpProblem {
-    pub fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, slug, title, detail: detail.into(), retry_after_seconds: None, challenge: None }
+    pub fn new(status: StatusCode, kind: ProblemType, title: &'static str, detail: impl Into<String>) -> Self {
+        Self { status, kind, title, detail: detail.into(), retry_after_seconds: None, challenge: None }
     }
 
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
@@ -52,21 +52,21 @@ impl HttpProblem {
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail)
+        Self::new(StatusCode::BAD_REQUEST, ProblemType::BadRequest, "Bad request", detail)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+        Self::new(StatusCode::NOT_FOUND, ProblemType::NotFound, "Not found", detail)
     }
 
     pub fn unauthorized(challenge: BearerChallenge, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized", detail).with_challenge(challenge)
+        Self::new(StatusCode::UNAUTHORIZED, ProblemType::Unauthorized, "Unauthorized", detail).with_challenge(challenge)
     }
 
     pub fn payload_too_large() -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload-too-large",
+            ProblemType::PayloadTooLarge,
             "Payload too large",
             format!("request bodies are limited to {} bytes", crate::body::BODY_LIMIT_BYTES),
         )
@@ -76,7 +76,7 @@ impl HttpProblem {
     pub fn dependency_unavailable(dependency: &str) -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "dependency-unavailable",
+            ProblemType::DependencyUnavailable,
             "Service unavailable",
             format!("{dependency} is unavailable; retry shortly"),
         )
@@ -85,11 +85,20 @@ impl HttpProblem {
 
     /// Something failed that the client cannot fix; the cause is logged, never sent.
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "the request could not be completed")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ProblemType::Internal,
+            "Internal error",
+            "the request could not be completed",
+        )
     }
 
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    pub fn kind(&self) -> ProblemType {
+        self.kind
     }
 
     pub fn detail(&self) -> &str {
@@ -98,7 +107,7 @@ impl HttpProblem {
 
     pub fn to_response(&self) -> HttpResponse {
         let body = Problem {
-            kind: format!("{PROBLEM_TYPE_BASE}{}", self.slug),
+            kind: self.kind.uri(),
             title: self.title.to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
@@ -117,9 +126,6 @@ impl HttpProblem {
         }
     }
 }
-
-/// Problem `type` URIs are this prefix plus a stable slug, so clients can switch on them.
-pub const PROBLEM_TYPE_BASE: &str = "urn:auth-platform:problem:";
 
 /// How long a client should wait before retrying after a dependency failed.
 pub const DEPENDENCY_RETRY_AFTER_SECONDS: u64 = 2;

@@ -12,6 +12,7 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::web;
+use auth_proto::problem::ProblemType;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -66,7 +67,7 @@ pub async fn readiness_gate(
     if draining {
         let problem = HttpProblem::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "shutting-down",
+            ProblemType::ShuttingDown,
             "Shutting down",
             "not ready: shutting down",
         );

@@ -1,14 +1,18 @@
 //! The hot path of every request behind the gateway: the bearer token is verified locally (cached keys,
 //! algorithm pinned; a token verified moments ago skips the signature check), then one store round trip
-//! checks that its session is alive, belongs to its subject, and that its jti is not revoked.
+//! checks that its session is alive, belongs to its subject, and that its jti is not revoked. The ids the
+//! token carries are parsed here, once: a token whose `sub`, `sid` or `jti` is malformed is refused (401).
 
-use crate::domain::clock;
+use crate::domain::jti::Jti;
+use crate::domain::session_id::SessionId;
+use crate::domain::user_id::UserId;
 use crate::error::SessionError;
 use crate::state::AppState;
 use crate::store::{LiveSession, SessionStore};
 use actix_web::HttpRequest;
 use auth_jwt::verify::VerifyError;
 use auth_proto::claims::AccessClaims;
+use auth_proto::clock;
 use service_kit::bearer::bearer_token;
 use std::sync::Arc;
 
@@ -16,6 +20,10 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub claims: Arc<AccessClaims>,
+    /// The token's `sub`.
+    pub user_id: UserId,
+    /// The token's `sid`.
+    pub session_id: SessionId,
     pub session: LiveSession,
 }
 
@@ -36,12 +44,15 @@ pub async fn authenticate<S: SessionStore>(
             claims
         }
     };
+    let user_id = UserId::parse(&claims.sub).ok_or(SessionError::InvalidToken("sub is not a user id"))?;
+    let session_id = SessionId::parse(&claims.sid).ok_or(SessionError::InvalidToken("sid is not a session id"))?;
+    let jti = Jti::parse(&claims.jti).ok_or(SessionError::InvalidToken("jti is not a token id"))?;
     let session = state
         .store
-        .touch(&claims.sid, &claims.sub, &claims.jti, now, true)
+        .touch(&session_id, &user_id, &jti, now, true)
         .await?
         .ok_or(SessionError::InvalidToken("the session has ended or the token was revoked"))?;
-    Ok(Authenticated { claims, session })
+    Ok(Authenticated { claims, user_id, session_id, session })
 }
 
 /// Verifies signature and claims; an unknown `kid` re-fetches the JWKS once before giving up.

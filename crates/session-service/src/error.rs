@@ -4,6 +4,7 @@
 use crate::store::StoreError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use auth_proto::problem::ProblemType;
 use service_kit::problem::{BearerChallenge, HttpProblem};
 use service_kit::server::StartError;
 use service_kit::settings::SettingsError;
@@ -39,7 +40,7 @@ impl SessionError {
             SessionError::Edge(problem) => problem.clone(),
             SessionError::InvalidToken(reason) => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid-token",
+                ProblemType::InvalidToken,
                 "Invalid token",
                 format!("the access token is not valid: {reason}"),
             )
@@ -48,14 +49,14 @@ impl SessionError {
             SessionError::BadRequest(detail) => HttpProblem::bad_request(detail.clone()),
             SessionError::RefreshRefused { reused: true } => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,
-                "refresh-token-reused",
+                ProblemType::RefreshTokenReused,
                 "Refresh token reused",
                 "this refresh token was already used; its session has been ended",
             )
             .with_challenge(BearerChallenge::InvalidToken),
             SessionError::RefreshRefused { reused: false } => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid-refresh-token",
+                ProblemType::InvalidRefreshToken,
                 "Invalid refresh token",
                 "the refresh token is unknown, expired or revoked",
             )

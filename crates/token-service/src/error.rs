@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use auth_client::ClientError;
 use auth_jwt::keys::KeyError;
+use auth_proto::problem::{Problem, ProblemType};
 use service_kit::problem::{BearerChallenge, HttpProblem};
 use service_kit::server::StartError;
 use service_kit::settings::SettingsError;
@@ -39,7 +40,7 @@ impl TokenError {
     pub fn from_rotation_failure(error: ClientError) -> Self {
         match &error {
             ClientError::Refused { status: 401, problem, .. } => TokenError::RefreshRefused {
-                reused: problem.as_ref().is_some_and(|problem| problem.kind.ends_with("refresh-token-reused")),
+                reused: problem.as_ref().and_then(Problem::problem_type) == Some(ProblemType::RefreshTokenReused),
             },
             _ => TokenError::SessionService(error),
         }
@@ -51,13 +52,13 @@ impl TokenError {
             TokenError::BadRequest(detail) => HttpProblem::bad_request(detail.clone()),
             TokenError::UnsupportedGrantType => HttpProblem::new(
                 StatusCode::BAD_REQUEST,
-                "unsupported-grant-type",
+                ProblemType::UnsupportedGrantType,
                 "Unsupported grant type",
                 "grant_type must be refresh_token",
             ),
             TokenError::RefreshRefused { reused } => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,
-                if *reused { "refresh-token-reused" } else { "invalid-refresh-token" },
+                if *reused { ProblemType::RefreshTokenReused } else { ProblemType::InvalidRefreshToken },
                 "Invalid refresh token",
                 if *reused {
                     "this refresh token was already used; its session has been ended"
@@ -96,5 +97,32 @@ impl ResponseError for TokenError {
             _ => {}
         }
         self.problem().to_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(status: u16, kind: Option<ProblemType>) -> ClientError {
+        let problem = kind.map(|kind| Problem {
+            kind: kind.uri(),
+            title: "refused".to_owned(),
+            status,
+            detail: "refused".to_owned(),
+        });
+        ClientError::Refused { peer: "session service", status, problem }
+    }
+
+    #[test]
+    fn only_session_s_reuse_problem_means_reuse() {
+        let reused = TokenError::from_rotation_failure(refused(401, Some(ProblemType::RefreshTokenReused)));
+        assert!(matches!(reused, TokenError::RefreshRefused { reused: true }));
+        for kind in [Some(ProblemType::InvalidRefreshToken), Some(ProblemType::Unauthorized), None] {
+            let refusal = TokenError::from_rotation_failure(refused(401, kind));
+            assert!(matches!(refusal, TokenError::RefreshRefused { reused: false }), "{kind:?}");
+        }
+        let other = TokenError::from_rotation_failure(refused(400, Some(ProblemType::BadRequest)));
+        assert!(matches!(other, TokenError::SessionService(_)));
     }
 }

@@ -81,7 +81,7 @@ mod tests {
     fn minted_tokens_carry_every_contract_claim_and_verify() {
         let keys = Arc::new(KeyRing::new(SigningKey::generate(SigningAlgorithm::EdDsa).unwrap(), Vec::new()));
         let minter = Minter::new(Arc::clone(&keys), "auth-platform".into(), "api".into(), 1800);
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = auth_proto::clock::now();
         let mut live = session();
         live.expires_at = now + 3_600;
         let response = minter.token_response(&live, RefreshToken::generate().unwrap(), now).unwrap();

@@ -13,7 +13,8 @@ use crate::domain::{Email, UserId};
 use crate::error::Error;
 use crate::oidc::provider::VerifiedLogin;
 use crate::oidc::username::{base_username, candidates};
-use crate::users::{IdentityCreateConflict, User, UserStore, unix_now};
+use crate::users::{IdentityCreateConflict, User, UserStore};
+use auth_proto::clock;
 
 /// Display names are shown in lists; longer ones are cut.
 const MAX_DISPLAY_NAME_CHARS: usize = 256;
@@ -58,7 +59,7 @@ pub async fn find_or_create<U: UserStore>(
             email: verified_email.clone(),
             display_name: login.name.as_ref().map(|name| name.chars().take(MAX_DISPLAY_NAME_CHARS).collect()),
             disabled: false,
-            created_at: unix_now(),
+            created_at: clock::now(),
         };
         match users.create_with_identity(&user, &login.identity).await? {
             Ok(()) => {
@@ -103,7 +104,7 @@ mod tests {
             email: Some(Email::parse(email).expect("valid")),
             display_name: None,
             disabled: false,
-            created_at: unix_now(),
+            created_at: clock::now(),
         };
         users.create(&user).await.expect("create");
         user

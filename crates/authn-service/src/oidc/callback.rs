@@ -13,14 +13,17 @@ use crate::session_opening::{LoginClient, open_session};
 use crate::users::UserStore;
 use auth_proto::claims::AMR_OIDC;
 use auth_proto::public::TokenResponse;
+use auth_proto::redact::redacted_option;
 use serde::Deserialize;
+use std::fmt;
 use url::Url;
 
 /// Provider error codes are echoed to the client; anything longer or stranger is cut to this.
 const MAX_PROVIDER_ERROR_CHARS: usize = 64;
 
-/// The query of the provider's redirect (RFC 6749 §4.1.2, RFC 9207 `iss`).
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+/// The query of the provider's redirect (RFC 6749 §4.1.2, RFC 9207 `iss`). `Debug` shows whether `code`
+/// and `state` are there, never their values.
+#[derive(Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CallbackParams {
     /// The authorization code.
@@ -32,6 +35,18 @@ pub struct CallbackParams {
     pub error_description: Option<String>,
     /// The issuer that answered (RFC 9207), checked when present.
     pub iss: Option<String>,
+}
+
+impl fmt::Debug for CallbackParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackParams")
+            .field("code", &redacted_option(&self.code))
+            .field("state", &redacted_option(&self.state))
+            .field("error", &self.error)
+            .field("error_description", &self.error_description)
+            .field("iss", &self.iss)
+            .finish()
+    }
 }
 
 /// The result of a callback, and where it goes (front-end redirect mode) when the state said so.
@@ -98,4 +113,22 @@ async fn finish<U: UserStore, F: FailureStore>(
     let tokens = open_session(&state.tokens, &user, AMR_OIDC, client).await?;
     tracing::info!(user_id = %user.id, session_id = %tokens.session_id, provider = %provider.name(), "SSO login succeeded");
     Ok(tokens)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_neither_code_nor_state() {
+        let params = CallbackParams {
+            code: Some("the-authorization-code".to_owned()),
+            state: Some("the-state-value".to_owned()),
+            iss: Some("https://issuer.example.test".to_owned()),
+            ..CallbackParams::default()
+        };
+        let debug = format!("{params:?}");
+        assert!(!debug.contains("the-authorization-code") && !debug.contains("the-state-value"), "{debug}");
+        assert!(debug.contains("Some([REDACTED])") && debug.contains("issuer.example.test"), "{debug}");
+    }
 }

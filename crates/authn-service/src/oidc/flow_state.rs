@@ -7,9 +7,11 @@
 //! callbacks racing with the same state cannot both get it; in memory (`dev`) a mutex does the same.
 
 use crate::error::Error;
+use auth_proto::redact::Redacted;
 use redis_kit::RedisPool;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -20,8 +22,8 @@ pub const FLOW_STATE_KEY_PREFIX: &str = "authn:oidc:state:";
 /// Our states are 43 base64url characters; anything unlike one is not looked up.
 const MAX_STATE_CHARS: usize = 128;
 
-/// A login in progress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A login in progress. `Debug` leaves the PKCE verifier and the nonce out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowState {
     pub provider: String,
     pub pkce_verifier: String,
@@ -30,9 +32,27 @@ pub struct FlowState {
     pub frontend_redirect: Option<String>,
 }
 
-/// A `state` parameter that could be one of ours: 1–128 base64url characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+impl fmt::Debug for FlowState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlowState")
+            .field("provider", &self.provider)
+            .field("pkce_verifier", &Redacted)
+            .field("nonce", &Redacted)
+            .field("frontend_redirect", &self.frontend_redirect)
+            .finish()
+    }
+}
+
+/// A `state` parameter that could be one of ours: 1–128 base64url characters. It is the key to a login in
+/// progress, so `Debug` does not print it.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct StateKey(String);
+
+impl fmt::Debug for StateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("StateKey").field(&Redacted).finish()
+    }
+}
 
 impl StateKey {
     pub fn parse(raw: &str) -> Result<Self, Error> {
@@ -170,5 +190,20 @@ mod tests {
             assert!(matches!(StateKey::parse(raw), Err(Error::InvalidState)), "{raw:?}");
         }
         assert!(StateKey::parse(&"a".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn debug_prints_neither_the_state_nor_the_verifier_nor_the_nonce() {
+        let record = FlowState {
+            provider: "corp".to_owned(),
+            pkce_verifier: "the-pkce-verifier".to_owned(),
+            nonce: "the-nonce".to_owned(),
+            frontend_redirect: None,
+        };
+        let debug = format!("{record:?} {:?}", StateKey::parse("the-state").expect("state"));
+        for secret in ["the-pkce-verifier", "the-nonce", "the-state"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        assert!(debug.contains("corp"), "{debug}");
     }
 }

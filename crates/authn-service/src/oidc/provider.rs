@@ -11,7 +11,9 @@
 use crate::error::Error;
 use crate::oidc::http_client::{ProviderHttpClient, ProviderHttpError};
 use crate::oidc::settings::{ProviderSettings, TokenAuthMethod};
-use crate::users::{ExternalIdentity, unix_now};
+use crate::users::ExternalIdentity;
+use auth_proto::clock;
+use auth_proto::redact::Redacted;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJwsSigningAlgorithm, CoreProviderMetadata,
 };
@@ -21,6 +23,7 @@ use openidconnect::{
     PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, SignatureVerificationError, TokenResponse,
 };
 use secrecy::ExposeSecret;
+use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 use url::Url;
@@ -55,13 +58,24 @@ pub struct VerifiedLogin {
     pub preferred_username: Option<String>,
 }
 
-/// The secrets of one authorization request, kept server side until the callback.
-#[derive(Debug)]
+/// The secrets of one authorization request, kept server side until the callback. `Debug` prints none of
+/// them, and the URL without its query (which carries the state and the nonce).
 pub struct AuthorizationRequest {
     pub url: Url,
     pub state: String,
     pub nonce: String,
     pub pkce_verifier: String,
+}
+
+impl fmt::Debug for AuthorizationRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizationRequest")
+            .field("url", &format_args!("{}{}?[REDACTED]", self.url.origin().ascii_serialization(), self.url.path()))
+            .field("state", &Redacted)
+            .field("nonce", &Redacted)
+            .field("pkce_verifier", &Redacted)
+            .finish()
+    }
 }
 
 #[derive(Debug)]
@@ -192,7 +206,7 @@ impl Provider {
             return Err(ClaimsVerificationError::InvalidAudience("azp is not this client".to_owned()));
         }
         let iat = claims.issue_time().timestamp();
-        let now = unix_now();
+        let now = clock::now();
         if iat > now + IAT_MAX_SKEW_SECONDS || iat < now - IAT_MAX_AGE_SECONDS {
             return Err(ClaimsVerificationError::Expired(format!("iat {iat} is too far from now ({now})")));
         }

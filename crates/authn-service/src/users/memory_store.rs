@@ -106,7 +106,7 @@ impl UserStore for MemoryUserStore {
 mod tests {
     use super::*;
     use crate::hashing::PasswordHash;
-    use crate::users::unix_now;
+    use auth_proto::clock;
 
     fn user(name: &str) -> User {
         User {
@@ -116,7 +116,7 @@ mod tests {
             email: None,
             display_name: None,
             disabled: false,
-            created_at: unix_now(),
+            created_at: clock::now(),
         }
     }
 

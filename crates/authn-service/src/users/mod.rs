@@ -96,10 +96,3 @@ pub trait UserStore: Clone + Send + Sync + 'static {
     /// Sets or clears the disabled flag; `Ok(false)` when no such account exists.
     fn set_disabled(&self, id: &UserId, disabled: bool) -> impl Future<Output = Result<bool, Error>> + Send;
 }
-
-/// The current time in Unix seconds, for `created_at`.
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
-}

@@ -297,7 +297,7 @@ impl UserStore for RedisUserStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::users::unix_now;
+    use auth_proto::clock;
 
     fn user() -> User {
         User {
@@ -307,7 +307,7 @@ mod tests {
             email: Some(Email::parse("alice@example.com").expect("valid")),
             display_name: Some("Alice Liddell".to_owned()),
             disabled: true,
-            created_at: unix_now(),
+            created_at: clock::now(),
         }
     }
 

@@ -54,7 +54,7 @@ async fn another_grant_type_is_400_unsupported_grant_type() {
     let response = app.http.post(app.url("/login")).form(&form).send().await.expect("request");
     assert_eq!(response.status(), 400);
     let body = problem(response).await;
-    assert!(body["type"].as_str().expect("type").ends_with("unsupported_grant_type"), "{body}");
+    assert!(body["type"].as_str().expect("type").ends_with("unsupported-grant-type"), "{body}");
     assert!(app.token_service.mints().is_empty());
 }
 

@@ -1,6 +1,7 @@
 //! One contract per storage trait, run against the Redis and the in-memory implementation alike.
 
 use crate::helpers::{PASSWORD, StandInTokenService, TestRedis, http_client, start, test_settings};
+use auth_proto::clock;
 use authn_service::domain::{Email, UserId, Username};
 use authn_service::error::Error;
 use authn_service::hashing::PasswordHash;
@@ -10,7 +11,7 @@ use authn_service::lockout::{FailureStore, FailureSubject, LockoutPolicy};
 use authn_service::oidc::flow_state::{FlowState, FlowStateStore, MemoryFlowStateStore, RedisFlowStateStore, StateKey};
 use authn_service::users::memory_store::MemoryUserStore;
 use authn_service::users::redis_store::RedisUserStore;
-use authn_service::users::{ExternalIdentity, IdentityCreateConflict, User, UserStore, unix_now};
+use authn_service::users::{ExternalIdentity, IdentityCreateConflict, User, UserStore};
 use redis_kit::{RedisPool, RedisTimeouts};
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ fn user(name: &str) -> User {
         email: Some(Email::parse("someone@example.com").expect("valid")),
         display_name: None,
         disabled: false,
-        created_at: unix_now(),
+        created_at: clock::now(),
     }
 }
 

@@ -1,11 +1,7 @@
-//! Unix-second time and its RFC 3339 form for answers.
+//! The RFC 3339 form of the platform clock's Unix seconds (`auth_proto::clock`), for public answers.
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-
-pub fn now() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
-}
 
 pub fn rfc3339(unix_seconds: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix_seconds)

@@ -12,9 +12,7 @@ impl SessionId {
 
     /// Accepts only the canonical hyphenated form, so one session has one spelling.
     pub fn parse(value: &str) -> Option<Self> {
-        let parsed = uuid::Uuid::try_parse(value).ok()?;
-        let canonical = parsed.hyphenated().to_string();
-        (canonical == value).then_some(Self(canonical))
+        super::canonical_uuid(value).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

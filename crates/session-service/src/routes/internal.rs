@@ -1,17 +1,19 @@
 //! `/internal/` routes, called by the token service only (the internal token is checked by the scope's
 //! middleware): open, rotate, check, look up and end sessions, and revoke access tokens.
 
-use crate::domain::clock::now;
+use crate::domain::jti::Jti;
 use crate::domain::refresh_hash::RefreshHash;
 use crate::domain::session_id::SessionId;
+use crate::domain::user_id::UserId;
 use crate::error::SessionError;
 use crate::state::AppState;
 use crate::store::{NewSession, Rotation, RotationResult, SessionStore};
 use actix_web::{HttpResponse, web};
+use auth_proto::clock::now;
 use auth_proto::internal::SessionRecord;
 use auth_proto::internal::{
     CheckSessionRequest, CheckSessionResponse, CreateSessionRequest, EndedSessions, RefreshHashRequest,
-    RevokeAccessRequest, RotateOutcome, RotateRequest, RotateResponse,
+    RevokeAccessRequest, RevokeAccessResponse, RotateOutcome, RotateRequest, RotateResponse,
 };
 use auth_proto::problem::Problem;
 use service_kit::body::ApiBody;
@@ -26,6 +28,18 @@ const MAX_SEALED_LENGTH: usize = 512;
 
 fn refresh_hash(value: &str) -> Result<RefreshHash, SessionError> {
     RefreshHash::parse(value).ok_or_else(|| SessionError::BadRequest("refresh_hash is not a SHA-256 hash".into()))
+}
+
+fn parse_user_id(value: &str) -> Result<UserId, SessionError> {
+    UserId::parse(value).ok_or_else(|| SessionError::BadRequest("user_id is not a user id (a UUID)".into()))
+}
+
+fn parse_session_id(value: &str) -> Result<SessionId, SessionError> {
+    SessionId::parse(value).ok_or_else(|| SessionError::BadRequest("session_id is not a session id (a UUID)".into()))
+}
+
+fn parse_jti(value: &str) -> Result<Jti, SessionError> {
+    Jti::parse(value).ok_or_else(|| SessionError::BadRequest("jti is not a token id (a UUID)".into()))
 }
 
 fn bounded(name: &str, value: &str, max: usize) -> Result<(), SessionError> {
@@ -63,7 +77,7 @@ pub async fn create<S: SessionStore>(
     body: ApiBody<CreateSessionRequest>,
 ) -> Result<HttpResponse, SessionError> {
     let request = body.0;
-    bounded("user_id", &request.user_id, MAX_ID_LENGTH)?;
+    let user_id = parse_user_id(&request.user_id)?;
     bounded("username", &request.username, MAX_ID_LENGTH)?;
     let ttl_seconds = ttl("ttl_seconds", request.ttl_seconds, MAX_TTL_SECONDS)?;
     if ttl_seconds == 0 {
@@ -73,7 +87,7 @@ pub async fn create<S: SessionStore>(
     let session = NewSession {
         session_id: SessionId::generate(),
         refresh_hash: refresh_hash(&request.refresh_hash)?,
-        user_id: request.user_id,
+        user_id,
         username: request.username,
         amr: request.amr,
         now,
@@ -135,7 +149,9 @@ pub async fn check<S: SessionStore>(
     body: ApiBody<CheckSessionRequest>,
 ) -> Result<HttpResponse, SessionError> {
     let request = body.0;
-    let live = state.store.touch(&request.session_id, &request.user_id, &request.jti, now(), false).await?;
+    let (session_id, user_id, jti) =
+        (parse_session_id(&request.session_id)?, parse_user_id(&request.user_id)?, parse_jti(&request.jti)?);
+    let live = state.store.touch(&session_id, &user_id, &jti, now(), false).await?;
     Ok(HttpResponse::Ok().json(CheckSessionResponse { active: live.is_some() }))
 }
 
@@ -164,27 +180,27 @@ pub async fn end_by_refresh<S: SessionStore>(
 }
 
 #[utoipa::path(post, path = "/internal/revocations", tag = "internal", security(("internal" = [])), request_body = RevokeAccessRequest,
-    responses((status = 200, description = "The access token is refused until it expires"), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The access token is refused until it expires", body = RevokeAccessResponse), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(name = "revoke access token", skip_all, fields(jti = %body.0.jti))]
 pub async fn revoke_access<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<RevokeAccessRequest>,
 ) -> Result<HttpResponse, SessionError> {
     let request = body.0;
-    bounded("jti", &request.jti, MAX_ID_LENGTH)?;
-    state.store.revoke_access(&request.jti, request.expires_at, now()).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "revoked": true })))
+    let jti = parse_jti(&request.jti)?;
+    state.store.revoke_access(&jti, request.expires_at, now()).await?;
+    Ok(HttpResponse::Ok().json(RevokeAccessResponse { revoked: true }))
 }
 
 #[utoipa::path(post, path = "/internal/users/{user_id}/sessions/invalidate", tag = "internal", security(("internal" = [])),
-    params(("user_id" = String, Path, description = "The user's id (the access tokens' `sub`)")),
-    responses((status = 200, description = "Every session of the user ended", body = EndedSessions), (status = 400, description = "User id too long", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
+    params(("user_id" = String, Path, description = "The user's id (a UUID, the access tokens' `sub`)")),
+    responses((status = 200, description = "Every session of the user ended", body = EndedSessions), (status = 400, description = "The user id is not a UUID", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(name = "end user sessions", skip(state))]
 pub async fn end_user_sessions<S: SessionStore>(
     state: web::Data<AppState<S>>,
     user_id: web::Path<String>,
 ) -> Result<HttpResponse, SessionError> {
-    bounded("user_id", &user_id, MAX_ID_LENGTH)?;
+    let user_id = parse_user_id(&user_id)?;
     let invalidated = state.store.end_all(&user_id).await?;
     Ok(HttpResponse::Ok().json(EndedSessions { invalidated }))
 }

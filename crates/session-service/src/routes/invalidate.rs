@@ -47,11 +47,11 @@ pub async fn invalidate<S: SessionStore>(
 ) -> Result<HttpResponse, SessionError> {
     let target = Target::from_request(body.0)?;
     let authenticated = authenticate(&req, &state).await?;
-    let user_id = &authenticated.claims.sub;
+    let user_id = &authenticated.user_id;
     let invalidated = match &target {
-        Target::Current => u64::from(state.store.end(user_id, &authenticated.claims.sid).await?),
+        Target::Current => u64::from(state.store.end(user_id, &authenticated.session_id).await?),
         Target::One(session_id) => {
-            if !state.store.end(user_id, session_id.as_str()).await? {
+            if !state.store.end(user_id, session_id).await? {
                 return Err(SessionError::SessionNotFound);
             }
             1

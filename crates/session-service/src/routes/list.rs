@@ -1,11 +1,12 @@
 //! `GET /session/list`: every live session of the caller's user, marking the caller's own.
 
 use crate::authenticate::authenticate;
-use crate::domain::clock::{now, rfc3339};
+use crate::domain::clock::rfc3339;
 use crate::error::SessionError;
 use crate::state::AppState;
 use crate::store::SessionStore;
 use actix_web::{HttpRequest, HttpResponse, web};
+use auth_proto::clock::now;
 use auth_proto::problem::Problem;
 use auth_proto::public::{SessionList, SessionSummary};
 
@@ -21,11 +22,11 @@ pub async fn list<S: SessionStore>(
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, SessionError> {
     let authenticated = authenticate(&req, &state).await?;
-    let sessions = state.store.list(&authenticated.claims.sub, now()).await?;
+    let sessions = state.store.list(&authenticated.user_id, now()).await?;
     let sessions = sessions
         .into_iter()
         .map(|session| SessionSummary {
-            current: session.session_id == authenticated.claims.sid,
+            current: session.session_id == authenticated.session_id.as_str(),
             session_id: session.session_id,
             created_at: rfc3339(session.created_at),
             expires_at: rfc3339(session.expires_at),

@@ -3,7 +3,10 @@
 //! ignored on read and swept on every session creation.
 
 use super::{LiveSession, NewSession, REVOCATION_MARGIN_SECONDS, Rotation, RotationResult, SessionStore, StoreError};
+use crate::domain::jti::Jti;
 use crate::domain::refresh_hash::RefreshHash;
+use crate::domain::session_id::SessionId;
+use crate::domain::user_id::UserId;
 use auth_proto::internal::SessionRecord;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -146,18 +149,18 @@ impl SessionStore for MemorySessionStore {
 
     async fn touch(
         &self,
-        session_id: &str,
-        user_id: &str,
-        jti: &str,
+        session_id: &SessionId,
+        user_id: &UserId,
+        jti: &Jti,
         now: i64,
         record_activity: bool,
     ) -> Result<Option<LiveSession>, StoreError> {
         let mut state = self.lock();
-        if state.revoked.get(jti).is_some_and(|until| *until > now) {
+        if state.revoked.get(jti.as_str()).is_some_and(|until| *until > now) {
             return Ok(None);
         }
-        let Some(session) = state.sessions.get_mut(session_id) else { return Ok(None) };
-        if session.record.user_id != user_id || session.record.expires_at <= now {
+        let Some(session) = state.sessions.get_mut(session_id.as_str()) else { return Ok(None) };
+        if session.record.user_id != user_id.as_str() || session.record.expires_at <= now {
             return Ok(None);
         }
         if record_activity && session.record.last_seen_at < now {
@@ -170,30 +173,31 @@ impl SessionStore for MemorySessionStore {
         }))
     }
 
-    async fn list(&self, user_id: &str, now: i64) -> Result<Vec<SessionRecord>, StoreError> {
+    async fn list(&self, user_id: &UserId, now: i64) -> Result<Vec<SessionRecord>, StoreError> {
         let state = self.lock();
         let mut sessions: Vec<SessionRecord> = state
             .sessions
             .values()
-            .filter(|session| session.record.user_id == user_id && session.record.expires_at > now)
+            .filter(|session| session.record.user_id == user_id.as_str() && session.record.expires_at > now)
             .map(|session| session.record.clone())
             .collect();
         sessions.sort_by_key(|session| session.created_at);
         Ok(sessions)
     }
 
-    async fn end(&self, user_id: &str, session_id: &str) -> Result<bool, StoreError> {
+    async fn end(&self, user_id: &UserId, session_id: &SessionId) -> Result<bool, StoreError> {
         let mut state = self.lock();
-        let owned = state.sessions.get(session_id).is_some_and(|session| session.record.user_id == user_id);
-        Ok(owned && state.remove_session(session_id))
+        let owned =
+            state.sessions.get(session_id.as_str()).is_some_and(|session| session.record.user_id == user_id.as_str());
+        Ok(owned && state.remove_session(session_id.as_str()))
     }
 
-    async fn end_all(&self, user_id: &str) -> Result<u64, StoreError> {
+    async fn end_all(&self, user_id: &UserId) -> Result<u64, StoreError> {
         let mut state = self.lock();
         let ids: Vec<String> = state
             .sessions
             .values()
-            .filter(|session| session.record.user_id == user_id)
+            .filter(|session| session.record.user_id == user_id.as_str())
             .map(|session| session.record.session_id.clone())
             .collect();
         Ok(ids.iter().filter(|id| state.remove_session(id)).count() as u64)
@@ -214,10 +218,10 @@ impl SessionStore for MemorySessionStore {
         Ok(u64::from(state.remove_session(&entry.session_id)))
     }
 
-    async fn revoke_access(&self, jti: &str, expires_at: i64, now: i64) -> Result<(), StoreError> {
+    async fn revoke_access(&self, jti: &Jti, expires_at: i64, now: i64) -> Result<(), StoreError> {
         let until = expires_at + REVOCATION_MARGIN_SECONDS;
         if until > now {
-            self.lock().revoked.insert(jti.to_owned(), until);
+            self.lock().revoked.insert(jti.as_str().to_owned(), until);
         }
         Ok(())
     }

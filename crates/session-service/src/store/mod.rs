@@ -12,8 +12,10 @@
 pub mod memory_store;
 pub mod redis_store;
 
+use crate::domain::jti::Jti;
 use crate::domain::refresh_hash::RefreshHash;
 use crate::domain::session_id::SessionId;
+use crate::domain::user_id::UserId;
 use auth_proto::internal::SessionRecord;
 use std::future::Future;
 
@@ -30,7 +32,7 @@ pub enum StoreError {
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub session_id: SessionId,
-    pub user_id: String,
+    pub user_id: UserId,
     pub username: String,
     pub amr: Vec<String>,
     pub refresh_hash: RefreshHash,
@@ -45,7 +47,7 @@ impl NewSession {
     pub fn record(&self) -> SessionRecord {
         SessionRecord {
             session_id: self.session_id.as_str().to_owned(),
-            user_id: self.user_id.clone(),
+            user_id: self.user_id.as_str().to_owned(),
             username: self.username.clone(),
             amr: self.amr.clone(),
             created_at: self.now,
@@ -100,21 +102,21 @@ pub trait SessionStore: Clone + Send + Sync + 'static {
     /// its `last_seen_at` moves to `now`.
     fn touch(
         &self,
-        session_id: &str,
-        user_id: &str,
-        jti: &str,
+        session_id: &SessionId,
+        user_id: &UserId,
+        jti: &Jti,
         now: i64,
         record_activity: bool,
     ) -> impl Future<Output = Result<Option<LiveSession>, StoreError>> + Send;
 
     /// The user's live sessions, oldest first.
-    fn list(&self, user_id: &str, now: i64) -> impl Future<Output = Result<Vec<SessionRecord>, StoreError>> + Send;
+    fn list(&self, user_id: &UserId, now: i64) -> impl Future<Output = Result<Vec<SessionRecord>, StoreError>> + Send;
 
     /// Ends one session if it belongs to `user_id`; false if there is no such session of that user.
-    fn end(&self, user_id: &str, session_id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn end(&self, user_id: &UserId, session_id: &SessionId) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Ends every session of the user; returns how many were live.
-    fn end_all(&self, user_id: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn end_all(&self, user_id: &UserId) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// The live session whose current refresh token has this hash.
     fn find_by_refresh(
@@ -129,7 +131,7 @@ pub trait SessionStore: Clone + Send + Sync + 'static {
     /// Refuses the access token `jti` until `expires_at`.
     fn revoke_access(
         &self,
-        jti: &str,
+        jti: &Jti,
         expires_at: i64,
         now: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;

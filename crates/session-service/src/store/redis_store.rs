@@ -14,7 +14,10 @@ use super::{
     LiveSession, NewSession, REVOCATION_MARGIN_SECONDS, Rotation, RotationResult, SessionStore, StoreError, join_amr,
     split_amr,
 };
+use crate::domain::jti::Jti;
 use crate::domain::refresh_hash::RefreshHash;
+use crate::domain::session_id::SessionId;
+use crate::domain::user_id::UserId;
 use auth_proto::internal::SessionRecord;
 use redis::Script;
 use redis_kit::RedisPool;
@@ -49,11 +52,11 @@ impl RedisSessionStore {
         Self { pool, prefix: Arc::from(prefix) }
     }
 
-    fn session_key(&self, session_id: &str) -> String {
+    fn session_key(&self, session_id: &SessionId) -> String {
         format!("{}s:{session_id}", self.prefix)
     }
 
-    fn user_key(&self, user_id: &str) -> String {
+    fn user_key(&self, user_id: &UserId) -> String {
         format!("{}u:{user_id}", self.prefix)
     }
 
@@ -61,7 +64,7 @@ impl RedisSessionStore {
         format!("{}r:{}", self.prefix, hash.as_str())
     }
 
-    fn revoked_key(&self, jti: &str) -> String {
+    fn revoked_key(&self, jti: &Jti) -> String {
         format!("{}j:{jti}", self.prefix)
     }
 }
@@ -89,11 +92,11 @@ impl SessionStore for RedisSessionStore {
     async fn create(&self, session: NewSession) -> Result<SessionRecord, StoreError> {
         let mut invocation = CREATE.prepare_invoke();
         invocation
-            .key(self.session_key(session.session_id.as_str()))
+            .key(self.session_key(&session.session_id))
             .key(self.user_key(&session.user_id))
             .key(self.refresh_key(&session.refresh_hash))
             .arg(session.session_id.as_str())
-            .arg(&session.user_id)
+            .arg(session.user_id.as_str())
             .arg(&session.username)
             .arg(join_amr(&session.amr))
             .arg(session.now)
@@ -144,9 +147,9 @@ impl SessionStore for RedisSessionStore {
 
     async fn touch(
         &self,
-        session_id: &str,
-        user_id: &str,
-        jti: &str,
+        session_id: &SessionId,
+        user_id: &UserId,
+        jti: &Jti,
         now: i64,
         record_activity: bool,
     ) -> Result<Option<LiveSession>, StoreError> {
@@ -154,7 +157,7 @@ impl SessionStore for RedisSessionStore {
         invocation
             .key(self.session_key(session_id))
             .key(self.revoked_key(jti))
-            .arg(user_id)
+            .arg(user_id.as_str())
             .arg(now)
             .arg(if record_activity { "1" } else { "0" });
         let answer: Option<Vec<i64>> = self
@@ -172,7 +175,7 @@ impl SessionStore for RedisSessionStore {
         }
     }
 
-    async fn list(&self, user_id: &str, now: i64) -> Result<Vec<SessionRecord>, StoreError> {
+    async fn list(&self, user_id: &UserId, now: i64) -> Result<Vec<SessionRecord>, StoreError> {
         let mut invocation = LIST.prepare_invoke();
         invocation.key(self.user_key(user_id)).arg(&*self.prefix).arg(now);
         let flat: Vec<String> = self
@@ -186,14 +189,14 @@ impl SessionStore for RedisSessionStore {
         Ok(sessions)
     }
 
-    async fn end(&self, user_id: &str, session_id: &str) -> Result<bool, StoreError> {
+    async fn end(&self, user_id: &UserId, session_id: &SessionId) -> Result<bool, StoreError> {
         let mut invocation = END.prepare_invoke();
         invocation
             .key(self.session_key(session_id))
             .key(self.user_key(user_id))
             .arg(&*self.prefix)
-            .arg(user_id)
-            .arg(session_id);
+            .arg(user_id.as_str())
+            .arg(session_id.as_str());
         let ended: i64 = self
             .pool
             .run("end_session", |mut connection| async move { invocation.invoke_async(&mut connection).await })
@@ -201,7 +204,7 @@ impl SessionStore for RedisSessionStore {
         Ok(ended == 1)
     }
 
-    async fn end_all(&self, user_id: &str) -> Result<u64, StoreError> {
+    async fn end_all(&self, user_id: &UserId) -> Result<u64, StoreError> {
         let mut invocation = END_ALL.prepare_invoke();
         invocation.key(self.user_key(user_id)).arg(&*self.prefix);
         let ended: u64 = self
@@ -231,7 +234,7 @@ impl SessionStore for RedisSessionStore {
         Ok(ended)
     }
 
-    async fn revoke_access(&self, jti: &str, expires_at: i64, now: i64) -> Result<(), StoreError> {
+    async fn revoke_access(&self, jti: &Jti, expires_at: i64, now: i64) -> Result<(), StoreError> {
         let until = expires_at + REVOCATION_MARGIN_SECONDS;
         if until <= now {
             return Ok(());

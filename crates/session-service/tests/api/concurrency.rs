@@ -1,11 +1,13 @@
 //! Rotation under concurrency on a real Redis: 20 refreshes of one token at once.
 
-use crate::helpers::{now, random_hash};
+use crate::helpers::random_hash;
 use crate::store_contract::redis_store;
+use auth_proto::clock::now;
 use session_service::domain::refresh_hash::RefreshHash;
 use session_service::domain::session_id::SessionId;
+use session_service::domain::user_id::UserId;
 use session_service::store::{NewSession, Rotation, RotationResult, SessionStore};
-use test_support::RedisServer;
+use test_support::{RedisServer, uuid_for};
 
 const CONCURRENT: usize = 20;
 
@@ -17,7 +19,7 @@ async fn race(grace_seconds: i64) -> Vec<RotationResult> {
     store
         .create(NewSession {
             session_id: SessionId::generate(),
-            user_id: "racer".into(),
+            user_id: UserId::parse(&uuid_for("racer")).unwrap(),
             username: "racer".into(),
             amr: vec!["pwd".into()],
             refresh_hash: presented.clone(),

@@ -4,12 +4,13 @@
 use auth_jwt::algorithm::SigningAlgorithm;
 use auth_jwt::keys::SigningKey;
 use auth_proto::claims::AccessClaims;
+use auth_proto::clock::now;
 use auth_proto::internal::{CreateSessionRequest, SessionRecord};
 use secrecy::SecretString;
 use service_kit::settings::CommonSettings;
 use session_service::settings::{KeySource, Settings};
 use session_service::startup::Application;
-use test_support::RedisServer;
+use test_support::{RedisServer, uuid_for};
 
 pub const SECRET: &str = "a-test-secret-that-is-long-enough-for-hs256";
 pub const INTERNAL_TOKEN: &str = "internal-token-for-tests-0123456789abcdef";
@@ -21,10 +22,6 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub redis: Option<RedisServer>,
     pub key: SigningKey,
-}
-
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 pub fn settings(redis_url: Option<String>) -> Settings {
@@ -95,12 +92,13 @@ impl TestApp {
         self.client.post(self.url(path)).bearer_auth(INTERNAL_TOKEN).json(body).send().await.unwrap()
     }
 
-    /// Opens a session through the internal API, as the token service does.
-    pub async fn open_session(&self, user_id: &str) -> (SessionRecord, String) {
+    /// Opens a session through the internal API, as the token service does, for the user named `user`
+    /// (its id is `uuid_for(user)`).
+    pub async fn open_session(&self, user: &str) -> (SessionRecord, String) {
         let refresh_hash = random_hash();
         let request = CreateSessionRequest {
-            user_id: user_id.into(),
-            username: format!("name-of-{user_id}"),
+            user_id: uuid_for(user),
+            username: format!("name-of-{user}"),
             amr: vec!["pwd".into()],
             refresh_hash: refresh_hash.clone(),
             ttl_seconds: 3600,

@@ -1,7 +1,10 @@
 //! Every public and internal route of the session service, success and error paths, on Redis.
 
 use crate::helpers::{INTERNAL_TOKEN, assert_problem, random_hash, spawn_app, spawn_app_in_memory};
+use auth_proto::claims::AccessClaims;
+use auth_proto::internal::RevokeAccessResponse;
 use serde_json::json;
+use test_support::uuid_for;
 
 #[tokio::test]
 async fn status_reports_the_live_session() {
@@ -12,7 +15,7 @@ async fn status_reports_the_live_session() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["active"], true);
     assert_eq!(body["session_id"], session.session_id);
-    assert_eq!(body["user_id"], "user-1");
+    assert_eq!(body["user_id"], uuid_for("user-1"));
     for field in ["created_at", "expires_at", "last_seen_at"] {
         let value = body[field].as_str().unwrap();
         assert!(time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339).is_ok(), "{value}");
@@ -98,7 +101,7 @@ async fn verify_answers_identity_headers_with_an_empty_body() {
     let token = app.access_token(&session);
     let response = app.get_with_token("/session/verify", &token).await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers().get("x-user-id").unwrap(), "user-8");
+    assert_eq!(response.headers().get("x-user-id").unwrap(), uuid_for("user-8").as_str());
     assert_eq!(response.headers().get("x-session-id").unwrap(), session.session_id.as_str());
     assert_eq!(response.headers().get("x-username").unwrap(), "name-of-user-8");
     assert!(response.bytes().await.unwrap().is_empty());
@@ -114,8 +117,7 @@ async fn verify_answers_identity_headers_with_an_empty_body() {
 #[tokio::test]
 async fn internal_routes_need_the_internal_token() {
     let app = spawn_app().await;
-    let body =
-        json!({ "user_id": "u", "username": "u", "amr": ["pwd"], "refresh_hash": random_hash(), "ttl_seconds": 60 });
+    let body = json!({ "user_id": uuid_for("u"), "username": "u", "amr": ["pwd"], "refresh_hash": random_hash(), "ttl_seconds": 60 });
     let without = app.client.post(app.url("/internal/sessions")).json(&body).send().await.unwrap();
     assert_problem(without, 401).await;
     let wrong = app.client.post(app.url("/internal/sessions")).bearer_auth("wrong").json(&body).send().await.unwrap();
@@ -129,11 +131,12 @@ async fn internal_routes_need_the_internal_token() {
 async fn internal_bad_input_is_400_and_stores_nothing() {
     let app = spawn_app().await;
     let (session, _) = app.open_session("user-9").await;
-    let bad_hash =
-        json!({ "user_id": "user-9", "username": "u", "amr": ["pwd"], "refresh_hash": "short", "ttl_seconds": 60 });
+    let bad_hash = json!({ "user_id": uuid_for("user-9"), "username": "u", "amr": ["pwd"], "refresh_hash": "short", "ttl_seconds": 60 });
     assert_problem(app.post_internal("/internal/sessions", &bad_hash).await, 400).await;
-    let bad_ttl = json!({ "user_id": "user-9", "username": "u", "amr": ["pwd"], "refresh_hash": random_hash(), "ttl_seconds": -5 });
+    let bad_ttl = json!({ "user_id": uuid_for("user-9"), "username": "u", "amr": ["pwd"], "refresh_hash": random_hash(), "ttl_seconds": -5 });
     assert_problem(app.post_internal("/internal/sessions", &bad_ttl).await, 400).await;
+    let bad_user = json!({ "user_id": "user-9", "username": "u", "amr": ["pwd"], "refresh_hash": random_hash(), "ttl_seconds": 60 });
+    assert_problem(app.post_internal("/internal/sessions", &bad_user).await, 400).await;
     assert_problem(app.post_internal("/internal/sessions/rotate", &json!({ "presented_hash": 1 })).await, 400).await;
     let list = app.get_with_token("/session/list", &app.access_token(&session)).await;
     let body: serde_json::Value = list.json().await.unwrap();
@@ -167,6 +170,8 @@ async fn revoked_access_tokens_are_refused_while_the_session_lives() {
     let response =
         app.post_internal("/internal/revocations", &json!({ "jti": claims.jti, "expires_at": claims.exp })).await;
     assert_eq!(response.status(), 200);
+    let answer: RevokeAccessResponse = response.json().await.unwrap();
+    assert_eq!(answer, RevokeAccessResponse { revoked: true });
     assert_eq!(app.get_with_token("/session/status", &revoked).await.status(), 401);
     assert_eq!(app.get_with_token("/session/status", &app.access_token(&session)).await.status(), 200);
 }
@@ -235,4 +240,37 @@ async fn a_grace_window_needs_a_sealed_successor_and_none_is_kept_without_one() 
     let strict =
         json!({ "presented_hash": refresh, "successor_hash": random_hash(), "ttl_seconds": 600, "grace_seconds": 0 });
     assert_eq!(app.post_internal("/internal/sessions/rotate", &strict).await.status(), 200);
+}
+
+#[tokio::test]
+async fn malformed_ids_are_400_on_internal_routes_and_401_in_a_token() {
+    let app = spawn_app().await;
+    let (session, _) = app.open_session("user-14").await;
+    let good = app.claims(&session);
+    for (session_id, user_id, jti) in [
+        ("not-a-session", good.sub.as_str(), good.jti.as_str()),
+        (good.sid.as_str(), "USER", good.jti.as_str()),
+        (good.sid.as_str(), good.sub.as_str(), "jti-1"),
+    ] {
+        let check = json!({ "session_id": session_id, "user_id": user_id, "jti": jti });
+        assert_problem(app.post_internal("/internal/sessions/check", &check).await, 400).await;
+    }
+    let check = json!({ "session_id": good.sid, "user_id": good.sub, "jti": good.jti });
+    let live: serde_json::Value = app.post_internal("/internal/sessions/check", &check).await.json().await.unwrap();
+    assert_eq!(live["active"], true);
+    let revoke = json!({ "jti": "../s:x", "expires_at": good.exp });
+    assert_problem(app.post_internal("/internal/revocations", &revoke).await, 400).await;
+    let uppercase = good.sub.to_uppercase();
+    let path = format!("/internal/users/{uppercase}/sessions/invalidate");
+    assert_problem(app.post_internal(&path, &json!({})).await, 400).await;
+
+    for claims in [
+        AccessClaims { sub: "user-14".into(), ..good.clone() },
+        AccessClaims { sid: "session-1".into(), ..good.clone() },
+        AccessClaims { jti: "jti-1".into(), ..good.clone() },
+    ] {
+        let token = app.key.sign(&claims).unwrap();
+        assert_problem(app.get_with_token("/session/status", &token).await, 401).await;
+    }
+    assert_eq!(app.get_with_token("/session/status", &app.access_token(&session)).await.status(), 200);
 }

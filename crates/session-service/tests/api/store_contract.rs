@@ -1,23 +1,39 @@
 //! The store contract, run against the Redis store on a real `redis-server` and against the memory store:
 //! both must keep the same rules.
 
-use crate::helpers::{now, random_hash};
+use crate::helpers::random_hash;
+use auth_proto::clock::now;
+use auth_proto::internal::SessionRecord;
 use redis_kit::{RedisPool, RedisTimeouts};
+use session_service::domain::jti::Jti;
 use session_service::domain::refresh_hash::RefreshHash;
 use session_service::domain::session_id::SessionId;
+use session_service::domain::user_id::UserId;
 use session_service::store::memory_store::MemorySessionStore;
 use session_service::store::redis_store::RedisSessionStore;
 use session_service::store::{NewSession, Rotation, RotationResult, SessionStore};
-use test_support::RedisServer;
+use test_support::{RedisServer, uuid_for};
 
 fn hash() -> RefreshHash {
     RefreshHash::parse(&random_hash()).unwrap()
 }
 
-fn new_session(user_id: &str, refresh: &RefreshHash, now: i64) -> NewSession {
+fn user(label: &str) -> UserId {
+    UserId::parse(&uuid_for(label)).unwrap()
+}
+
+fn jti(label: &str) -> Jti {
+    Jti::parse(&uuid_for(label)).unwrap()
+}
+
+fn sid(session: &SessionRecord) -> SessionId {
+    SessionId::parse(&session.session_id).unwrap()
+}
+
+fn new_session(user_label: &str, refresh: &RefreshHash, now: i64) -> NewSession {
     NewSession {
         session_id: SessionId::generate(),
-        user_id: user_id.into(),
+        user_id: user(user_label),
         username: "alice".into(),
         amr: vec!["pwd".into()],
         refresh_hash: refresh.clone(),
@@ -60,7 +76,7 @@ async fn rotation_rules<S: SessionStore>(store: &S) {
 
     // The rotated token comes back: theft. The session and its current token die.
     assert_eq!(store.rotate(rotation(&first, &hash(), t + 12, 0)).await.unwrap(), RotationResult::Reused);
-    assert!(store.touch(&session.session_id, "u1", "jti", t + 12, false).await.unwrap().is_none());
+    assert!(store.touch(&sid(&session), &user("u1"), &jti("jti"), t + 12, false).await.unwrap().is_none());
     assert_eq!(store.rotate(rotation(&second, &hash(), t + 13, 0)).await.unwrap(), RotationResult::Unknown);
 }
 
@@ -79,7 +95,7 @@ async fn grace_rules<S: SessionStore>(store: &S) {
     }
     // After the window the same replay is theft.
     assert_eq!(store.rotate(rotation(&first, &hash(), t + 6, 5)).await.unwrap(), RotationResult::Reused);
-    assert!(store.touch(&session.session_id, "u-grace", "j", t + 6, false).await.unwrap().is_none());
+    assert!(store.touch(&sid(&session), &user("u-grace"), &jti("j"), t + 6, false).await.unwrap().is_none());
 
     // Within the window but after the successor itself rotated: theft too.
     let a = hash();
@@ -97,37 +113,40 @@ async fn touch_list_and_end_rules<S: SessionStore>(store: &S) {
     let two = store.create(new_session("u2", &hash(), t + 1)).await.unwrap();
     let other = store.create(new_session("u3", &hash(), t)).await.unwrap();
 
-    let live = store.touch(&one.session_id, "u2", "jti-1", t + 30, true).await.unwrap().unwrap();
+    let live = store.touch(&sid(&one), &user("u2"), &jti("jti-1"), t + 30, true).await.unwrap().unwrap();
     assert_eq!(live.last_seen_at, t + 30);
     assert_eq!(live.created_at, t);
-    assert!(store.touch(&one.session_id, "u3", "jti-1", t, true).await.unwrap().is_none(), "another user's session");
-    assert!(store.touch(&one.session_id, "u2", "jti-1", t + 3600, true).await.unwrap().is_none(), "expired");
+    assert!(
+        store.touch(&sid(&one), &user("u3"), &jti("jti-1"), t, true).await.unwrap().is_none(),
+        "another user's session"
+    );
+    assert!(store.touch(&sid(&one), &user("u2"), &jti("jti-1"), t + 3600, true).await.unwrap().is_none(), "expired");
 
-    let listed = store.list("u2", t + 2).await.unwrap();
+    let listed = store.list(&user("u2"), t + 2).await.unwrap();
     let ids: Vec<&str> = listed.iter().map(|s| s.session_id.as_str()).collect();
     assert_eq!(ids, vec![one.session_id.as_str(), two.session_id.as_str()]);
 
-    assert!(!store.end("u2", &other.session_id).await.unwrap(), "cannot end another user's session");
-    assert!(store.touch(&other.session_id, "u3", "j", t, false).await.unwrap().is_some());
-    assert!(store.end("u2", &one.session_id).await.unwrap());
-    assert!(!store.end("u2", &one.session_id).await.unwrap(), "ending twice ends nothing");
-    assert_eq!(store.end_all("u2").await.unwrap(), 1);
-    assert!(store.list("u2", t).await.unwrap().is_empty());
-    assert_eq!(store.list("u3", t).await.unwrap().len(), 1);
+    assert!(!store.end(&user("u2"), &sid(&other)).await.unwrap(), "cannot end another user's session");
+    assert!(store.touch(&sid(&other), &user("u3"), &jti("j"), t, false).await.unwrap().is_some());
+    assert!(store.end(&user("u2"), &sid(&one)).await.unwrap());
+    assert!(!store.end(&user("u2"), &sid(&one)).await.unwrap(), "ending twice ends nothing");
+    assert_eq!(store.end_all(&user("u2")).await.unwrap(), 1);
+    assert!(store.list(&user("u2"), t).await.unwrap().is_empty());
+    assert_eq!(store.list(&user("u3"), t).await.unwrap().len(), 1);
 }
 
 async fn revocation_rules<S: SessionStore>(store: &S) {
     let t = now();
     let refresh = hash();
     let session = store.create(new_session("u4", &refresh, t)).await.unwrap();
-    store.revoke_access("jti-revoked", t + 600, t).await.unwrap();
-    assert!(store.touch(&session.session_id, "u4", "jti-revoked", t, false).await.unwrap().is_none());
-    assert!(store.touch(&session.session_id, "u4", "jti-other", t, false).await.unwrap().is_some());
+    store.revoke_access(&jti("jti-revoked"), t + 600, t).await.unwrap();
+    assert!(store.touch(&sid(&session), &user("u4"), &jti("jti-revoked"), t, false).await.unwrap().is_none());
+    assert!(store.touch(&sid(&session), &user("u4"), &jti("jti-other"), t, false).await.unwrap().is_some());
     // An already-expired token needs no entry.
-    store.revoke_access("jti-old", t - 3600, t).await.unwrap();
+    store.revoke_access(&jti("jti-old"), t - 3600, t).await.unwrap();
 
     assert_eq!(store.end_by_refresh(&refresh).await.unwrap(), 1);
-    assert!(store.touch(&session.session_id, "u4", "jti-other", t, false).await.unwrap().is_none());
+    assert!(store.touch(&sid(&session), &user("u4"), &jti("jti-other"), t, false).await.unwrap().is_none());
     assert_eq!(store.end_by_refresh(&refresh).await.unwrap(), 0);
 }
 
@@ -160,14 +179,14 @@ async fn redis_keys_expire_with_their_session() {
     let t = now();
     let refresh = hash();
     let session = store.create(new_session("u-ttl", &refresh, t)).await.unwrap();
-    store.revoke_access("jti-ttl", t + 600, t).await.unwrap();
+    store.revoke_access(&jti("jti-ttl"), t + 600, t).await.unwrap();
     let client = redis::Client::open(redis.url()).unwrap();
     let mut connection = client.get_multiplexed_async_connection().await.unwrap();
     for (key, max) in [
         (format!("session:s:{}", session.session_id), 3600),
-        ("session:u:u-ttl".to_owned(), 3600),
+        (format!("session:u:{}", user("u-ttl")), 3600),
         (format!("session:r:{}", refresh.as_str()), 3600),
-        ("session:j:jti-ttl".to_owned(), 630),
+        (format!("session:j:{}", jti("jti-ttl")), 630),
     ] {
         let ttl: i64 = redis::cmd("TTL").arg(&key).query_async(&mut connection).await.unwrap();
         assert!(ttl > 0 && ttl <= max, "{key} has TTL {ttl}");

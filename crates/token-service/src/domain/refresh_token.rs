@@ -103,6 +103,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn debug_prints_nothing_of_the_token() {
+        let token = RefreshToken::generate().unwrap();
+        let debug = format!("{token:?} {token:#?}");
+        assert!(!debug.contains(token.expose()), "{debug}");
+        assert!(debug.contains("[REDACTED]"), "{debug}");
+    }
+
+    #[test]
     fn generated_tokens_are_256_bit_base64url_and_parse() {
         let token = RefreshToken::generate().unwrap();
         assert_eq!(token.expose().len(), 43);

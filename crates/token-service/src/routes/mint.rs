@@ -1,10 +1,10 @@
 //! `POST /internal/tokens` (authn only): open a session for an authenticated user and mint its tokens.
 
-use super::now;
 use crate::domain::refresh_token::RefreshToken;
 use crate::error::TokenError;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use auth_proto::clock::now;
 use auth_proto::internal::{CreateSessionRequest, MintRequest};
 use auth_proto::problem::Problem;
 use auth_proto::public::TokenResponse;
@@ -13,7 +13,7 @@ use service_kit::body::ApiBody;
 #[utoipa::path(post, path = "/internal/tokens", tag = "internal", security(("internal" = [])), request_body = MintRequest,
     responses(
         (status = 200, description = "A new session and its tokens", body = TokenResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed body, or a user_id that is not a UUID", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -23,11 +23,15 @@ pub async fn mint(state: web::Data<AppState>, body: ApiBody<MintRequest>) -> Res
     if request.user_id.is_empty() || request.username.is_empty() || request.amr.is_empty() {
         return Err(TokenError::BadRequest("user_id, username and amr are required".into()));
     }
+    // The session service keys sessions by the canonical form of the id; it is parsed here, at token's
+    // edge, so that a malformed one is this caller's 400 rather than a refusal from session (a 500 here).
+    let user_id = uuid::Uuid::parse_str(&request.user_id)
+        .map_err(|_| TokenError::BadRequest("user_id is not a user id (a UUID)".to_owned()))?;
     let refresh_token = RefreshToken::generate()?;
     let session = state
         .sessions
         .create(&CreateSessionRequest {
-            user_id: request.user_id,
+            user_id: user_id.hyphenated().to_string(),
             username: request.username,
             amr: request.amr,
             refresh_hash: refresh_token.hash(),

@@ -8,12 +8,6 @@ pub mod refresh;
 pub mod revoke;
 pub mod users;
 
-use time::OffsetDateTime;
-
-pub(crate) fn now() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
-}
-
 /// Whether a presented token is shaped like a JWT (access token) rather than an opaque refresh token.
 pub(crate) fn looks_like_jwt(token: &str) -> bool {
     token.bytes().filter(|byte| *byte == b'.').count() == 2

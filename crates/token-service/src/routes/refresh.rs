@@ -2,12 +2,12 @@
 //! Reuse of a rotated token ends the session (the session service decides, atomically); within the
 //! optional grace window the same successor comes back instead.
 
-use super::now;
 use crate::domain::refresh_token::RefreshToken;
 use crate::error::TokenError;
 use crate::metrics::RefreshOutcome;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use auth_proto::clock::now;
 use auth_proto::internal::{RotateOutcome, RotateRequest};
 use auth_proto::problem::Problem;
 use auth_proto::public::RefreshRequest;

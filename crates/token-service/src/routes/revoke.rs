@@ -10,13 +10,13 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use auth_proto::internal::RevokeAccessRequest;
 use auth_proto::problem::Problem;
-use auth_proto::public::TokenRequest;
+use auth_proto::public::{RevokeResponse, TokenRequest};
 use service_kit::body::ApiBody;
 
 #[utoipa::path(post, path = "/token/revoke", tag = "token", request_body(content((TokenRequest = "application/json"), (TokenRequest = "application/x-www-form-urlencoded"))),
     description = "RFC 7009. An access token is refused until it expires; a refresh token ends its session.",
     responses(
-        (status = 200, description = "Revoked, or nothing to revoke", body = Object),
+        (status = 200, description = "Revoked, or nothing to revoke", body = RevokeResponse),
         (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
@@ -45,5 +45,5 @@ pub async fn revoke(state: web::Data<AppState>, body: ApiBody<TokenRequest>) -> 
         RevokedKind::Unknown
     };
     state.metrics.record_revocation(revoked);
-    Ok(HttpResponse::Ok().json(serde_json::json!({})))
+    Ok(HttpResponse::Ok().json(RevokeResponse {}))
 }

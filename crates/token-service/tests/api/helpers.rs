@@ -13,7 +13,7 @@ use auth_jwt::algorithm::SigningAlgorithm;
 use auth_jwt::keys::SigningKey;
 use auth_proto::internal::{
     CheckSessionRequest, CheckSessionResponse, CreateSessionRequest, EndedSessions, RefreshHashRequest,
-    RevokeAccessRequest, RotateOutcome, RotateRequest, RotateResponse, SessionRecord,
+    RevokeAccessRequest, RevokeAccessResponse, RotateOutcome, RotateRequest, RotateResponse, SessionRecord,
 };
 use auth_proto::problem::{PROBLEM_CONTENT_TYPE, Problem};
 use auth_proto::public::TokenResponse;
@@ -24,6 +24,7 @@ use service_kit::settings::CommonSettings;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+use test_support::uuid_for;
 use token_service::keyring::KeyRing;
 use token_service::settings::Settings;
 use token_service::startup::Application;
@@ -102,14 +103,15 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
-    /// `POST /internal/tokens` as authn sends it, without checking the answer.
-    pub async fn mint_response(&self, user_id: &str) -> reqwest::Response {
+    /// `POST /internal/tokens` as authn sends it for the user named `user` (its id is `uuid_for(user)`),
+    /// without checking the answer.
+    pub async fn mint_response(&self, user: &str) -> reqwest::Response {
         self.client
             .post(self.url("/internal/tokens"))
             .bearer_auth(INTERNAL_TOKEN)
             .json(&serde_json::json!({
-                "user_id": user_id,
-                "username": format!("user-{user_id}"),
+                "user_id": uuid_for(user),
+                "username": format!("user-{user}"),
                 "amr": ["pwd", "mfa"],
                 "user_agent": "tests/1.0",
                 "ip": "203.0.113.7",
@@ -119,9 +121,9 @@ impl TestApp {
             .expect("request")
     }
 
-    /// Logs a user in as authn would; the stand-in opens the session.
-    pub async fn mint(&self, user_id: &str) -> TokenResponse {
-        let response = self.mint_response(user_id).await;
+    /// Logs the user named `user` in as authn would; the stand-in opens the session.
+    pub async fn mint(&self, user: &str) -> TokenResponse {
+        let response = self.mint_response(user).await;
         assert_eq!(response.status(), 200, "{:?}", response.text().await);
         response.json().await.expect("a token response")
     }
@@ -177,7 +179,7 @@ pub fn claims(jwt: &str) -> serde_json::Value {
 }
 
 pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
+    auth_proto::clock::now()
 }
 
 pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
@@ -457,7 +459,7 @@ async fn revoke_access(req: HttpRequest, data: Data, body: web::Json<RevokeAcces
         return refused;
     }
     lock(&data).recorded.revocations.push(body.into_inner());
-    HttpResponse::Ok().json(serde_json::json!({}))
+    HttpResponse::Ok().json(RevokeAccessResponse { revoked: true })
 }
 
 async fn end_user_sessions(req: HttpRequest, data: Data, id: web::Path<String>) -> HttpResponse {

@@ -3,6 +3,7 @@
 //! when the session service finds its session.
 
 use crate::helpers::{AUDIENCE, ISSUER, assert_problem, claims, refresh_hash, spawn_app};
+use test_support::uuid_for;
 
 #[tokio::test]
 async fn an_access_token_is_active_while_the_session_service_says_so() {
@@ -11,7 +12,7 @@ async fn an_access_token_is_active_while_the_session_service_says_so() {
     let active = app.introspect(&tokens.access_token).await;
     let claims = claims(&tokens.access_token);
     assert_eq!(active["active"], true);
-    assert_eq!(active["sub"], "u-intro");
+    assert_eq!(active["sub"], uuid_for("u-intro"));
     assert_eq!(active["sid"], tokens.session_id);
     assert_eq!(active["token_type"], "access_token");
     assert_eq!(active["username"], "user-u-intro");
@@ -21,7 +22,7 @@ async fn an_access_token_is_active_while_the_session_service_says_so() {
     let checks = app.session.recorded().checks;
     assert_eq!(checks.len(), 1);
     assert_eq!(checks[0].session_id, tokens.session_id);
-    assert_eq!(checks[0].user_id, "u-intro");
+    assert_eq!(checks[0].user_id, uuid_for("u-intro"));
     assert_eq!(checks[0].jti, claims["jti"].as_str().unwrap());
 
     // Revoked, or its session ended: the session service's check says inactive.
@@ -36,7 +37,7 @@ async fn a_refresh_token_is_active_while_its_session_is_found() {
     let refresh = app.introspect(&tokens.refresh_token).await;
     assert_eq!(refresh["active"], true);
     assert_eq!(refresh["token_type"], "refresh_token");
-    assert_eq!(refresh["sub"], "u-intro-refresh");
+    assert_eq!(refresh["sub"], uuid_for("u-intro-refresh"));
     assert_eq!(refresh["sid"], tokens.session_id);
     assert_eq!(refresh["iss"], ISSUER);
     assert_eq!(refresh["aud"], AUDIENCE);

@@ -68,7 +68,7 @@ async fn hs256_publishes_no_keys_and_signs_with_the_shared_secret() {
     let verified =
         jsonwebtoken::decode::<serde_json::Value>(&tokens.access_token, &key, &validation(SigningAlgorithm::Hs256))
             .unwrap();
-    assert_eq!(verified.claims["sub"], "hs-user");
+    assert_eq!(verified.claims["sub"], test_support::uuid_for("hs-user"));
     assert!(HS256_SECRET.len() >= 32);
 }
 

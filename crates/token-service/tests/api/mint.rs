@@ -5,6 +5,7 @@ use crate::helpers::{
     ACCESS_TTL_SECONDS, AUDIENCE, INTERNAL_TOKEN, ISSUER, REFRESH_TTL_SECONDS, assert_problem, claims, refresh_hash,
     spawn_app,
 };
+use test_support::uuid_for;
 
 #[tokio::test]
 async fn minting_opens_a_session_with_the_refresh_tokens_hash_never_the_token() {
@@ -14,7 +15,7 @@ async fn minting_opens_a_session_with_the_refresh_tokens_hash_never_the_token() 
     let recorded = app.session.recorded();
     assert_eq!(recorded.creates.len(), 1);
     let create = &recorded.creates[0];
-    assert_eq!(create.user_id, "u1");
+    assert_eq!(create.user_id, uuid_for("u1"));
     assert_eq!(create.username, "user-u1");
     assert_eq!(create.amr, ["pwd", "mfa"]);
     assert_eq!(create.user_agent.as_deref(), Some("tests/1.0"));
@@ -34,7 +35,7 @@ async fn minting_opens_a_session_with_the_refresh_tokens_hash_never_the_token() 
     // The access token belongs to the session the session service opened.
     let claims = claims(&tokens.access_token);
     assert_eq!(claims["sid"], tokens.session_id.as_str());
-    assert_eq!(claims["sub"], "u1");
+    assert_eq!(claims["sub"], uuid_for("u1"));
     assert_eq!(claims["preferred_username"], "user-u1");
     assert_eq!(claims["amr"], serde_json::json!(["pwd", "mfa"]));
     assert_eq!(claims["iss"], ISSUER);
@@ -48,15 +49,20 @@ async fn minting_needs_the_internal_token_and_a_complete_body() {
     let anonymous = app
         .client
         .post(app.url("/internal/tokens"))
-        .json(&serde_json::json!({ "user_id": "u", "username": "u", "amr": ["pwd"] }))
+        .json(&serde_json::json!({ "user_id": uuid_for("u"), "username": "u", "amr": ["pwd"] }))
         .send()
         .await
         .unwrap();
     assert_problem(anonymous, 401).await;
+    let user_id = uuid_for("u");
     for incomplete in [
-        serde_json::json!({ "user_id": "u", "username": "u", "amr": [] }),
+        serde_json::json!({ "user_id": user_id, "username": "u", "amr": [] }),
         serde_json::json!({ "user_id": "", "username": "u", "amr": ["pwd"] }),
-        serde_json::json!({ "user_id": "u", "amr": ["pwd"] }),
+        serde_json::json!({ "user_id": user_id, "amr": ["pwd"] }),
+        // A user id is a UUID: anything else is refused before it reaches a session-service path.
+        serde_json::json!({ "user_id": "u-1", "username": "u", "amr": ["pwd"] }),
+        serde_json::json!({ "user_id": "../revocations", "username": "u", "amr": ["pwd"] }),
+        serde_json::json!({ "user_id": "a%2Fb", "username": "u", "amr": ["pwd"] }),
     ] {
         let response =
             app.client.post(app.url("/internal/tokens")).bearer_auth(INTERNAL_TOKEN).json(&incomplete).send().await;

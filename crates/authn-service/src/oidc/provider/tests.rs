@@ -6,6 +6,7 @@ mod test_issuer;
 
 use super::*;
 use crate::oidc::settings::TokenAuthMethod;
+use auth_proto::clock;
 use openidconnect::core::{CoreIdToken, CoreJsonWebKeySet};
 use serde_json::{Value, json};
 use std::str::FromStr;
@@ -61,7 +62,7 @@ impl Fixture {
 
     /// The good claims with `change` applied, signed by the published key.
     fn signed(&self, change: impl FnOnce(&mut Value)) -> String {
-        let mut claims = good_claims(unix_now());
+        let mut claims = good_claims(clock::now());
         change(&mut claims);
         self.key.sign(&claims)
     }
@@ -103,7 +104,7 @@ async fn a_good_id_token_passes_and_says_who_the_user_is() {
 #[tokio::test]
 async fn wrong_issuer_audience_azp_expiry_iat_or_nonce_are_refused_without_a_key_re_fetch() {
     let fixture = Fixture::new().await;
-    let now = unix_now();
+    let now = clock::now();
     let cases: [(&str, &str, ClaimsChange); 13] = [
         ("another issuer", "issuer", Box::new(|c| c["iss"] = json!("https://evil.example.test"))),
         ("the issuer with a trailing slash", "issuer", Box::new(|c| c["iss"] = json!(format!("{ISSUER}/")))),
@@ -158,7 +159,7 @@ async fn a_forged_signature_is_refused() {
     let fixture = Fixture::new().await;
     let good = fixture.signed(|_| {});
 
-    let mut claims = good_claims(unix_now());
+    let mut claims = good_claims(clock::now());
     claims["sub"] = json!("admin");
     assert_refused(fixture.verify(&test_issuer::with_payload(&good, &claims)).await, "crypto", "tampered payload");
 
@@ -170,7 +171,7 @@ async fn a_forged_signature_is_refused() {
 
     let stranger = RsaKey::generate("key-1");
     assert_refused(
-        fixture.verify(&stranger.sign(&good_claims(unix_now()))).await,
+        fixture.verify(&stranger.sign(&good_claims(clock::now()))).await,
         "crypto",
         "another key under the published kid",
     );
@@ -179,12 +180,12 @@ async fn a_forged_signature_is_refused() {
 #[tokio::test]
 async fn alg_none_is_refused_even_when_the_provider_announces_it() {
     let fixture = Fixture::announcing(&["RS256", "none"]).await;
-    assert_refused(fixture.verify(&unsigned(&good_claims(unix_now()))).await, "no signature", "alg none");
+    assert_refused(fixture.verify(&unsigned(&good_claims(clock::now()))).await, "no signature", "alg none");
 }
 
 #[tokio::test]
 async fn hs256_with_the_client_secret_passes_only_when_the_provider_announces_it() {
-    let token = hs256(CLIENT_SECRET, &good_claims(unix_now()));
+    let token = hs256(CLIENT_SECRET, &good_claims(clock::now()));
     let rs256_only = Fixture::new().await;
     assert_refused(rs256_only.verify(&token).await, "disallowed", "HS256 not announced");
 
@@ -193,7 +194,7 @@ async fn hs256_with_the_client_secret_passes_only_when_the_provider_announces_it
     let with_hs256 = Fixture::announcing(&["RS256", "HS256"]).await;
     with_hs256.verify(&token).await.expect("HS256 with the client secret, announced");
     assert_refused(
-        with_hs256.verify(&hs256("a-guessed-secret-0123456789abcdef", &good_claims(unix_now()))).await,
+        with_hs256.verify(&hs256("a-guessed-secret-0123456789abcdef", &good_claims(clock::now()))).await,
         "crypto",
         "HS256 under another secret",
     );
@@ -204,11 +205,11 @@ async fn an_unknown_key_id_re_fetches_the_key_set_once_and_a_rotated_key_passes(
     let fixture = Fixture::new().await;
     let rotated = RsaKey::generate("key-2");
     fixture.keys.serve(&[fixture.key.jwk(), rotated.jwk()]);
-    let login = fixture.verify(&rotated.sign(&good_claims(unix_now()))).await.expect("the rotated key is found");
+    let login = fixture.verify(&rotated.sign(&good_claims(clock::now()))).await.expect("the rotated key is found");
     assert_eq!(login.identity.subject, "248289761001");
     assert_eq!(fixture.keys.fetches(), 1);
     // The re-fetched set is cached: neither key costs another fetch.
-    fixture.verify(&rotated.sign(&good_claims(unix_now()))).await.expect("cached");
+    fixture.verify(&rotated.sign(&good_claims(clock::now()))).await.expect("cached");
     fixture.verify(&fixture.signed(|_| {})).await.expect("the old key is still published");
     assert_eq!(fixture.keys.fetches(), 1);
 }
@@ -217,15 +218,30 @@ async fn an_unknown_key_id_re_fetches_the_key_set_once_and_a_rotated_key_passes(
 async fn a_key_id_still_unknown_after_the_re_fetch_is_refused_and_the_cool_down_holds() {
     let fixture = Fixture::new().await;
     let unpublished = RsaKey::generate("key-never-published");
-    let token = unpublished.sign(&good_claims(unix_now()));
+    let token = unpublished.sign(&good_claims(clock::now()));
     assert_refused(fixture.verify(&token).await, "no matching key", "unknown kid");
     assert_eq!(fixture.keys.fetches(), 1, "the key set was fetched again once");
 
     for kid in ["made-up-1", "made-up-2", "made-up-3"] {
-        let token = RsaKey::generate(kid).sign(&good_claims(unix_now()));
+        let token = RsaKey::generate(kid).sign(&good_claims(clock::now()));
         assert_refused(fixture.verify(&token).await, "no matching key", kid);
     }
     assert_eq!(fixture.keys.fetches(), 1, "within the cool-down, made-up key ids cause no fetch");
     // The cached key set is intact: a good token still passes.
     fixture.verify(&fixture.signed(|_| {})).await.expect("the published key still works");
+}
+
+#[test]
+fn an_authorization_request_prints_none_of_its_secrets() {
+    let request = AuthorizationRequest {
+        url: Url::parse("https://idp.example.test/authorize?state=the-state&nonce=the-nonce").expect("url"),
+        state: "the-state".to_owned(),
+        nonce: "the-nonce".to_owned(),
+        pkce_verifier: "the-pkce-verifier".to_owned(),
+    };
+    let debug = format!("{request:?}");
+    for secret in ["the-state", "the-nonce", "the-pkce-verifier"] {
+        assert!(!debug.contains(secret), "{debug}");
+    }
+    assert!(debug.contains("https://idp.example.test/authorize"), "{debug}");
 }
