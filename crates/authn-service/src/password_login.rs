@@ -6,11 +6,11 @@
 //! 3. On failure, count one failure for the username and one for the address, in one round trip.
 //! 4. On success, forget the username's failures and ask the token service to mint a session's tokens.
 
-use crate::app_state::AppState;
 use crate::domain::{Password, Username};
 use crate::error::Error;
 use crate::lockout::{FailureStore, FailureSubject};
 use crate::session_opening::{LoginClient, open_session};
+use crate::state::AppState;
 use crate::users::UserStore;
 use auth_proto::claims::AMR_PASSWORD;
 use auth_proto::public::TokenResponse;

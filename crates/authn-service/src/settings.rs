@@ -1,6 +1,6 @@
 //! The service's settings, parsed once at start into typed values.
 //!
-//! The pattern is the one `service_kit::settings` describes: [`Vars`] holds this service's variables,
+//! The pattern is the one `service_kit::settings` describes: `Vars` holds this service's variables,
 //! already typed; [`Settings::from_environment`] adds the common ones and the rules across variables
 //! (`ALLOW_REGISTRATION`'s default and `REDIS_URL` depend on `APP_ENV`). The SSO settings, whose
 //! variable names depend on `OIDC_PROVIDERS`, are read by `oidc::settings` the same way. A missing or

@@ -7,7 +7,6 @@
 //! settings) they live in memory. Redis is not contacted here: the service starts (and reports not
 //! ready) while Redis is down. The shared stack and operations routes come from `service_kit::server`.
 
-use crate::app_state::AppState;
 use crate::error::Error;
 use crate::hashing::Hasher;
 use crate::lockout::memory_store::MemoryFailureStore;
@@ -18,6 +17,7 @@ use crate::oidc::Sso;
 use crate::oidc::flow_state::{FlowStates, MemoryFlowStateStore, RedisFlowStateStore};
 use crate::routes::{health, login, oauth, register};
 use crate::settings::Settings;
+use crate::state::AppState;
 use crate::users::UserStore;
 use crate::users::memory_store::MemoryUserStore;
 use crate::users::redis_store::RedisUserStore;

@@ -6,7 +6,7 @@
 use crate::domain::jti::Jti;
 use crate::domain::session_id::SessionId;
 use crate::domain::user_id::UserId;
-use crate::error::SessionError;
+use crate::error::Error;
 use crate::state::AppState;
 use crate::store::{LiveSession, SessionStore};
 use actix_web::HttpRequest;
@@ -27,10 +27,7 @@ pub struct Authenticated {
     pub session: LiveSession,
 }
 
-pub async fn authenticate<S: SessionStore>(
-    req: &HttpRequest,
-    state: &AppState<S>,
-) -> Result<Authenticated, SessionError> {
+pub async fn authenticate<S: SessionStore>(req: &HttpRequest, state: &AppState<S>) -> Result<Authenticated, Error> {
     let token = bearer_token(req)?;
     let now = clock::now();
     let key_generation = state.keys.generation();
@@ -44,25 +41,25 @@ pub async fn authenticate<S: SessionStore>(
             claims
         }
     };
-    let user_id = UserId::parse(&claims.sub).ok_or(SessionError::InvalidToken("sub is not a user id"))?;
-    let session_id = SessionId::parse(&claims.sid).ok_or(SessionError::InvalidToken("sid is not a session id"))?;
-    let jti = Jti::parse(&claims.jti).ok_or(SessionError::InvalidToken("jti is not a token id"))?;
+    let user_id = UserId::parse(&claims.sub).ok_or(Error::InvalidToken("sub is not a user id"))?;
+    let session_id = SessionId::parse(&claims.sid).ok_or(Error::InvalidToken("sid is not a session id"))?;
+    let jti = Jti::parse(&claims.jti).ok_or(Error::InvalidToken("jti is not a token id"))?;
     let session = state
         .store
         .touch(&session_id, &user_id, &jti, now, true)
         .await?
-        .ok_or(SessionError::InvalidToken("the session has ended or the token was revoked"))?;
+        .ok_or(Error::InvalidToken("the session has ended or the token was revoked"))?;
     Ok(Authenticated { claims, user_id, session_id, session })
 }
 
 /// Verifies signature and claims; an unknown `kid` re-fetches the JWKS once before giving up.
-pub async fn verify_token<S>(state: &AppState<S>, token: &str) -> Result<AccessClaims, SessionError> {
+pub async fn verify_token<S>(state: &AppState<S>, token: &str) -> Result<AccessClaims, Error> {
     match state.verifier.verify(token, &state.keys.current()) {
         Ok(claims) => Ok(claims),
         Err(VerifyError::UnknownKey { .. }) => {
             if let Err(error) = state.keys.refresh_rate_limited().await {
                 if !state.keys.is_loaded() {
-                    return Err(SessionError::KeysUnavailable(error.to_string()));
+                    return Err(Error::KeysUnavailable(error.to_string()));
                 }
                 tracing::warn!(%error, "JWKS re-fetch for an unknown kid failed");
             }
@@ -72,8 +69,8 @@ pub async fn verify_token<S>(state: &AppState<S>, token: &str) -> Result<AccessC
     }
 }
 
-fn refusal(error: VerifyError) -> SessionError {
-    SessionError::InvalidToken(match error {
+fn refusal(error: VerifyError) -> Error {
+    Error::InvalidToken(match error {
         VerifyError::Malformed => "malformed",
         VerifyError::UnknownKey { .. } => "unknown signing key",
         VerifyError::Expired => "expired",

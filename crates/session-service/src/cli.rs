@@ -1,6 +1,6 @@
 //! The command line: no arguments (or `serve`) serves; `healthcheck` probes a running service.
 
-use crate::error::SessionError;
+use crate::error::Error;
 use crate::settings::{DEFAULT_LISTEN_ADDR, Settings};
 use crate::startup::{Application, SERVICE};
 use clap::{Parser, Subcommand};
@@ -24,7 +24,7 @@ pub enum Command {
 }
 
 /// Runs the command; its own output goes to stdout, problems to stderr.
-pub async fn execute(cli: Cli) -> Result<ExitCode, SessionError> {
+pub async fn execute(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await.map(|()| ExitCode::SUCCESS),
         Command::Healthcheck => {
@@ -33,7 +33,7 @@ pub async fn execute(cli: Cli) -> Result<ExitCode, SessionError> {
     }
 }
 
-async fn serve() -> Result<(), SessionError> {
+async fn serve() -> Result<(), Error> {
     let settings = Settings::from_environment(&Environment::process())?;
     let common = settings.common.clone();
     let embedded_defaults = settings.embedded_defaults();

@@ -10,7 +10,7 @@ use service_kit::server::StartError;
 use service_kit::settings::SettingsError;
 
 #[derive(Debug, thiserror::Error)]
-pub enum SessionError {
+pub enum Error {
     /// Refused at the HTTP edge (bearer parsing, body limits) with a problem already chosen.
     #[error("{0}")]
     Edge(#[from] HttpProblem),
@@ -34,49 +34,49 @@ pub enum SessionError {
     Serve(std::io::Error),
 }
 
-impl SessionError {
+impl Error {
     fn problem(&self) -> HttpProblem {
         match self {
-            SessionError::Edge(problem) => problem.clone(),
-            SessionError::InvalidToken(reason) => HttpProblem::new(
+            Error::Edge(problem) => problem.clone(),
+            Error::InvalidToken(reason) => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,
                 ProblemType::InvalidToken,
                 "Invalid token",
                 format!("the access token is not valid: {reason}"),
             )
             .with_challenge(BearerChallenge::InvalidToken),
-            SessionError::SessionNotFound => HttpProblem::not_found("no such session of this user"),
-            SessionError::BadRequest(detail) => HttpProblem::bad_request(detail.clone()),
-            SessionError::RefreshRefused { reused: true } => HttpProblem::new(
+            Error::SessionNotFound => HttpProblem::not_found("no such session of this user"),
+            Error::BadRequest(detail) => HttpProblem::bad_request(detail.clone()),
+            Error::RefreshRefused { reused: true } => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,
                 ProblemType::RefreshTokenReused,
                 "Refresh token reused",
                 "this refresh token was already used; its session has been ended",
             )
             .with_challenge(BearerChallenge::InvalidToken),
-            SessionError::RefreshRefused { reused: false } => HttpProblem::new(
+            Error::RefreshRefused { reused: false } => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,
                 ProblemType::InvalidRefreshToken,
                 "Invalid refresh token",
                 "the refresh token is unknown, expired or revoked",
             )
             .with_challenge(BearerChallenge::InvalidToken),
-            SessionError::Store(_) => HttpProblem::dependency_unavailable("the session store"),
-            SessionError::KeysUnavailable(_) => HttpProblem::dependency_unavailable("the token service's JWKS"),
-            SessionError::Settings(_) | SessionError::Start(_) | SessionError::Serve(_) => HttpProblem::internal(),
+            Error::Store(_) => HttpProblem::dependency_unavailable("the session store"),
+            Error::KeysUnavailable(_) => HttpProblem::dependency_unavailable("the token service's JWKS"),
+            Error::Settings(_) | Error::Start(_) | Error::Serve(_) => HttpProblem::internal(),
         }
     }
 }
 
-impl ResponseError for SessionError {
+impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         self.problem().status()
     }
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            SessionError::Store(cause) => tracing::warn!(error = %cause, "session store failed"),
-            SessionError::KeysUnavailable(cause) => tracing::warn!(error = %cause, "signing keys unavailable"),
+            Error::Store(cause) => tracing::warn!(error = %cause, "session store failed"),
+            Error::KeysUnavailable(cause) => tracing::warn!(error = %cause, "signing keys unavailable"),
             _ => {}
         }
         self.problem().to_response()

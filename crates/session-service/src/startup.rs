@@ -6,7 +6,7 @@
 //! sessions live in Redis; without it (dev only, enforced by the settings) they live in memory. The
 //! shared stack and operations routes come from `service_kit::server`.
 
-use crate::error::SessionError;
+use crate::error::Error;
 use crate::jwks_cache::KeyCache;
 use crate::metrics::SessionMetrics;
 use crate::routes::{health, internal, invalidate, list, status, verify};
@@ -40,7 +40,7 @@ impl Application {
     /// Binds `settings.common.listen_addr` and prepares the server; nothing is served until
     /// [`Application::run_until_stopped`]. Neither Redis nor the JWKS is contacted here: the service
     /// starts (and reports not ready) while they are down.
-    pub async fn build(settings: Settings) -> Result<Self, SessionError> {
+    pub async fn build(settings: Settings) -> Result<Self, Error> {
         let keys = Arc::new(match &settings.key_source {
             KeySource::SharedSecret(secret) => KeyCache::from_secret(secret.expose_secret().as_bytes())
                 .map_err(|error| StartError::dependency("the HS256 key", error))?,
@@ -86,8 +86,8 @@ impl Application {
     }
 
     /// Serves until SIGTERM/SIGINT, then drains: see `service_kit::shutdown`.
-    pub async fn run_until_stopped(self) -> Result<(), SessionError> {
-        self.service.run_until_stopped().await.map_err(SessionError::Serve)
+    pub async fn run_until_stopped(self) -> Result<(), Error> {
+        self.service.run_until_stopped().await.map_err(Error::Serve)
     }
 }
 

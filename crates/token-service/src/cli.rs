@@ -1,7 +1,7 @@
 //! The command line: no arguments (or `serve`) serves; `keys generate --algorithm ALG` prints a new
 //! private key PEM; `healthcheck` probes a running service.
 
-use crate::error::TokenError;
+use crate::error::Error;
 use crate::settings::{DEFAULT_LISTEN_ADDR, Settings};
 use crate::startup::{Application, SERVICE};
 use auth_jwt::algorithm::SigningAlgorithm;
@@ -39,7 +39,7 @@ pub enum KeysCommand {
 }
 
 /// Runs the command; its own output goes to stdout, problems to stderr.
-pub async fn execute(cli: Cli) -> Result<ExitCode, TokenError> {
+pub async fn execute(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await.map(|()| ExitCode::SUCCESS),
         Command::Healthcheck => {
@@ -52,7 +52,7 @@ pub async fn execute(cli: Cli) -> Result<ExitCode, TokenError> {
     }
 }
 
-async fn serve() -> Result<(), TokenError> {
+async fn serve() -> Result<(), Error> {
     let settings = Settings::from_environment(&Environment::process())?;
     let common = settings.common.clone();
     let embedded_defaults = settings.embedded_defaults();

@@ -12,7 +12,7 @@ use service_kit::server::StartError;
 use service_kit::settings::SettingsError;
 
 #[derive(Debug, thiserror::Error)]
-pub enum TokenError {
+pub enum Error {
     #[error("{0}")]
     Edge(#[from] HttpProblem),
     #[error("bad request: {0}")]
@@ -35,28 +35,28 @@ pub enum TokenError {
     Serve(std::io::Error),
 }
 
-impl TokenError {
+impl Error {
     /// Maps a session-service refusal of a rotation onto the refresh outcome it means.
     pub fn from_rotation_failure(error: ClientError) -> Self {
         match &error {
-            ClientError::Refused { status: 401, problem, .. } => TokenError::RefreshRefused {
+            ClientError::Refused { status: 401, problem, .. } => Error::RefreshRefused {
                 reused: problem.as_ref().and_then(Problem::problem_type) == Some(ProblemType::RefreshTokenReused),
             },
-            _ => TokenError::SessionService(error),
+            _ => Error::SessionService(error),
         }
     }
 
     fn problem(&self) -> HttpProblem {
         match self {
-            TokenError::Edge(problem) => problem.clone(),
-            TokenError::BadRequest(detail) => HttpProblem::bad_request(detail.clone()),
-            TokenError::UnsupportedGrantType => HttpProblem::new(
+            Error::Edge(problem) => problem.clone(),
+            Error::BadRequest(detail) => HttpProblem::bad_request(detail.clone()),
+            Error::UnsupportedGrantType => HttpProblem::new(
                 StatusCode::BAD_REQUEST,
                 ProblemType::UnsupportedGrantType,
                 "Unsupported grant type",
                 "grant_type must be refresh_token",
             ),
-            TokenError::RefreshRefused { reused } => HttpProblem::new(
+            Error::RefreshRefused { reused } => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,
                 if *reused { ProblemType::RefreshTokenReused } else { ProblemType::InvalidRefreshToken },
                 "Invalid refresh token",
@@ -67,33 +67,33 @@ impl TokenError {
                 },
             )
             .with_challenge(BearerChallenge::InvalidToken),
-            TokenError::SessionService(ClientError::Unavailable { .. }) => {
+            Error::SessionService(ClientError::Unavailable { .. }) => {
                 HttpProblem::dependency_unavailable("the session service")
             }
-            TokenError::SessionService(_)
-            | TokenError::Signing(_)
-            | TokenError::RefreshToken(_)
-            | TokenError::Settings(_)
-            | TokenError::Start(_)
-            | TokenError::Serve(_) => HttpProblem::internal(),
+            Error::SessionService(_)
+            | Error::Signing(_)
+            | Error::RefreshToken(_)
+            | Error::Settings(_)
+            | Error::Start(_)
+            | Error::Serve(_) => HttpProblem::internal(),
         }
     }
 }
 
-impl ResponseError for TokenError {
+impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         self.problem().status()
     }
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            TokenError::SessionService(ClientError::Unavailable { .. }) => {
+            Error::SessionService(ClientError::Unavailable { .. }) => {
                 tracing::warn!(error = %self, "session service unavailable")
             }
-            TokenError::SessionService(_) | TokenError::Signing(_) | TokenError::RefreshToken(_) => {
+            Error::SessionService(_) | Error::Signing(_) | Error::RefreshToken(_) => {
                 tracing::error!(error = %self, "request failed")
             }
-            TokenError::RefreshRefused { reused: true } => tracing::warn!("refresh token reuse: session ended"),
+            Error::RefreshRefused { reused: true } => tracing::warn!("refresh token reuse: session ended"),
             _ => {}
         }
         self.problem().to_response()
@@ -116,13 +116,13 @@ mod tests {
 
     #[test]
     fn only_session_s_reuse_problem_means_reuse() {
-        let reused = TokenError::from_rotation_failure(refused(401, Some(ProblemType::RefreshTokenReused)));
-        assert!(matches!(reused, TokenError::RefreshRefused { reused: true }));
+        let reused = Error::from_rotation_failure(refused(401, Some(ProblemType::RefreshTokenReused)));
+        assert!(matches!(reused, Error::RefreshRefused { reused: true }));
         for kind in [Some(ProblemType::InvalidRefreshToken), Some(ProblemType::Unauthorized), None] {
-            let refusal = TokenError::from_rotation_failure(refused(401, kind));
-            assert!(matches!(refusal, TokenError::RefreshRefused { reused: false }), "{kind:?}");
+            let refusal = Error::from_rotation_failure(refused(401, kind));
+            assert!(matches!(refusal, Error::RefreshRefused { reused: false }), "{kind:?}");
         }
-        let other = TokenError::from_rotation_failure(refused(400, Some(ProblemType::BadRequest)));
-        assert!(matches!(other, TokenError::SessionService(_)));
+        let other = Error::from_rotation_failure(refused(400, Some(ProblemType::BadRequest)));
+        assert!(matches!(other, Error::SessionService(_)));
     }
 }

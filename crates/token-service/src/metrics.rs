@@ -1,7 +1,7 @@
 //! The token service's domain metrics: `token_refresh_total{outcome}` and
 //! `token_revocations_total{token_type}`, beside the HTTP and peer-call metrics.
 
-use crate::error::TokenError;
+use crate::error::Error;
 use prometheus::{IntCounterVec, Opts, Registry};
 
 /// How a refresh ended.
@@ -43,13 +43,13 @@ impl TokenMetrics {
         Ok(Self { refreshes, revocations })
     }
 
-    pub fn record_refresh<T>(&self, result: &Result<(T, RefreshOutcome), TokenError>) {
+    pub fn record_refresh<T>(&self, result: &Result<(T, RefreshOutcome), Error>) {
         let outcome = match result {
             Ok((_, RefreshOutcome::Rotated)) => "rotated",
             Ok((_, RefreshOutcome::GraceReplay)) => "grace_replay",
-            Err(TokenError::RefreshRefused { reused: true }) => "reuse_detected",
-            Err(TokenError::RefreshRefused { reused: false }) => "rejected",
-            Err(TokenError::UnsupportedGrantType | TokenError::BadRequest(_)) => "bad_request",
+            Err(Error::RefreshRefused { reused: true }) => "reuse_detected",
+            Err(Error::RefreshRefused { reused: false }) => "rejected",
+            Err(Error::UnsupportedGrantType | Error::BadRequest(_)) => "bad_request",
             Err(_) => "failed",
         };
         self.refreshes.with_label_values(&[outcome]).inc();

@@ -1,7 +1,7 @@
 //! The token service's settings, parsed once at start into typed values; key files are read and checked
 //! here too, so a bad key stops the start with a line naming its variable.
 //!
-//! The pattern is the one `service_kit::settings` describes: [`Vars`] holds this service's variables,
+//! The pattern is the one `service_kit::settings` describes: `Vars` holds this service's variables,
 //! already typed; [`Settings::from_environment`] adds the common ones and the rules across variables.
 //! A missing or malformed setting is a [`SettingsError`] naming the variable without echoing its value.
 

@@ -6,7 +6,7 @@
 //! contacted here: the service starts while it is down. The shared stack and operations routes come
 //! from `service_kit::server`.
 
-use crate::error::TokenError;
+use crate::error::Error;
 use crate::metrics::TokenMetrics;
 use crate::minting::Minter;
 use crate::routes::{health, introspect, jwks, mint, refresh, revoke, users};
@@ -34,7 +34,7 @@ pub struct Application {
 impl Application {
     /// Binds `settings.common.listen_addr` and prepares the server; nothing is served until
     /// [`Application::run_until_stopped`].
-    pub async fn build(settings: Settings) -> Result<Self, TokenError> {
+    pub async fn build(settings: Settings) -> Result<Self, Error> {
         let registry = prometheus::Registry::new();
         let metric_error = |error: prometheus::Error| StartError::from(MetricsError::from(error));
         let sessions = SessionClient::new(
@@ -91,8 +91,8 @@ impl Application {
     }
 
     /// Serves until SIGTERM/SIGINT, then drains: see `service_kit::shutdown`.
-    pub async fn run_until_stopped(self) -> Result<(), TokenError> {
-        self.service.run_until_stopped().await.map_err(TokenError::Serve)
+    pub async fn run_until_stopped(self) -> Result<(), Error> {
+        self.service.run_until_stopped().await.map_err(Error::Serve)
     }
 }
 

@@ -4,12 +4,12 @@
 //! and `iss` are checked, the code is exchanged and the ID token verified; only then is the account
 //! found or created and a session minted.
 
-use crate::app_state::AppState;
 use crate::error::Error;
 use crate::lockout::FailureStore;
 use crate::oidc::accounts::find_or_create;
 use crate::oidc::flow_state::{FlowStateStore, StateKey};
 use crate::session_opening::{LoginClient, open_session};
+use crate::state::AppState;
 use crate::users::UserStore;
 use auth_proto::claims::AMR_OIDC;
 use auth_proto::public::TokenResponse;

@@ -1,8 +1,8 @@
 //! `GET /healthz` (the process serves) and `GET /readyz` (Redis, when configured, answers PING and the
 //! token service answers its `/healthz`); the two checks run concurrently.
 
-use crate::app_state::AppState;
 use crate::lockout::FailureStore;
+use crate::state::AppState;
 use crate::users::UserStore;
 use actix_web::{HttpResponse, web};
 use auth_proto::problem::Problem;

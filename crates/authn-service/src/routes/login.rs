@@ -1,10 +1,10 @@
 //! `POST /login`: JSON `{"username", "password"}` or an OAuth2 password-grant form → 200 token response.
 
-use crate::app_state::AppState;
 use crate::error::Error;
 use crate::lockout::FailureStore;
 use crate::metrics::LoginMethod;
 use crate::password_login::{LoginAttempt, log_in};
+use crate::state::AppState;
 use crate::users::UserStore;
 use actix_web::http::header::USER_AGENT;
 use actix_web::{HttpRequest, HttpResponse, web};

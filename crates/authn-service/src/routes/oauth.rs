@@ -1,7 +1,6 @@
 //! `GET /oauth/login` and `GET /oauth/callback`: single sign-on through an OpenID Connect provider.
 //! The rules are in [`crate::oidc`]; these handlers read the query and shape the answer.
 
-use crate::app_state::AppState;
 use crate::error::Error;
 use crate::lockout::FailureStore;
 use crate::metrics::LoginMethod;
@@ -9,6 +8,7 @@ use crate::oidc::callback::{CallbackParams, complete_login};
 use crate::oidc::login::begin_login;
 use crate::routes::login::user_agent;
 use crate::session_opening::LoginClient;
+use crate::state::AppState;
 use crate::users::UserStore;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -1,9 +1,9 @@
 //! `POST /register` `{"username", "password", "email"?}` → 201 `{"user_id", "username"}`.
 
-use crate::app_state::AppState;
 use crate::error::Error;
 use crate::lockout::FailureStore;
 use crate::registration::{NewAccount, create_account};
+use crate::state::AppState;
 use crate::users::UserStore;
 use actix_web::{HttpResponse, web};
 use auth_proto::problem::Problem;

@@ -5,7 +5,7 @@ use crate::domain::jti::Jti;
 use crate::domain::refresh_hash::RefreshHash;
 use crate::domain::session_id::SessionId;
 use crate::domain::user_id::UserId;
-use crate::error::SessionError;
+use crate::error::Error;
 use crate::state::AppState;
 use crate::store::{NewSession, Rotation, RotationResult, SessionStore};
 use actix_web::{HttpResponse, web};
@@ -26,32 +26,32 @@ const MAX_USER_AGENT_LENGTH: usize = 256;
 const MAX_IP_LENGTH: usize = 64;
 const MAX_SEALED_LENGTH: usize = 512;
 
-fn refresh_hash(value: &str) -> Result<RefreshHash, SessionError> {
-    RefreshHash::parse(value).ok_or_else(|| SessionError::BadRequest("refresh_hash is not a SHA-256 hash".into()))
+fn refresh_hash(value: &str) -> Result<RefreshHash, Error> {
+    RefreshHash::parse(value).ok_or_else(|| Error::BadRequest("refresh_hash is not a SHA-256 hash".into()))
 }
 
-fn parse_user_id(value: &str) -> Result<UserId, SessionError> {
-    UserId::parse(value).ok_or_else(|| SessionError::BadRequest("user_id is not a user id (a UUID)".into()))
+fn parse_user_id(value: &str) -> Result<UserId, Error> {
+    UserId::parse(value).ok_or_else(|| Error::BadRequest("user_id is not a user id (a UUID)".into()))
 }
 
-fn parse_session_id(value: &str) -> Result<SessionId, SessionError> {
-    SessionId::parse(value).ok_or_else(|| SessionError::BadRequest("session_id is not a session id (a UUID)".into()))
+fn parse_session_id(value: &str) -> Result<SessionId, Error> {
+    SessionId::parse(value).ok_or_else(|| Error::BadRequest("session_id is not a session id (a UUID)".into()))
 }
 
-fn parse_jti(value: &str) -> Result<Jti, SessionError> {
-    Jti::parse(value).ok_or_else(|| SessionError::BadRequest("jti is not a token id (a UUID)".into()))
+fn parse_jti(value: &str) -> Result<Jti, Error> {
+    Jti::parse(value).ok_or_else(|| Error::BadRequest("jti is not a token id (a UUID)".into()))
 }
 
-fn bounded(name: &str, value: &str, max: usize) -> Result<(), SessionError> {
+fn bounded(name: &str, value: &str, max: usize) -> Result<(), Error> {
     if value.is_empty() || value.len() > max {
-        return Err(SessionError::BadRequest(format!("{name} must be 1 to {max} bytes")));
+        return Err(Error::BadRequest(format!("{name} must be 1 to {max} bytes")));
     }
     Ok(())
 }
 
-fn ttl(name: &str, value: i64, max: i64) -> Result<i64, SessionError> {
+fn ttl(name: &str, value: i64, max: i64) -> Result<i64, Error> {
     if !(0..=max).contains(&value) {
-        return Err(SessionError::BadRequest(format!("{name} must be between 0 and {max}")));
+        return Err(Error::BadRequest(format!("{name} must be between 0 and {max}")));
     }
     Ok(value)
 }
@@ -75,13 +75,13 @@ fn truncated(value: Option<String>, max: usize) -> Option<String> {
 pub async fn create<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<CreateSessionRequest>,
-) -> Result<HttpResponse, SessionError> {
+) -> Result<HttpResponse, Error> {
     let request = body.0;
     let user_id = parse_user_id(&request.user_id)?;
     bounded("username", &request.username, MAX_ID_LENGTH)?;
     let ttl_seconds = ttl("ttl_seconds", request.ttl_seconds, MAX_TTL_SECONDS)?;
     if ttl_seconds == 0 {
-        return Err(SessionError::BadRequest("ttl_seconds must be positive".into()));
+        return Err(Error::BadRequest("ttl_seconds must be positive".into()));
     }
     let now = now();
     let session = NewSession {
@@ -106,14 +106,14 @@ pub async fn create<S: SessionStore>(
 pub async fn rotate<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<RotateRequest>,
-) -> Result<HttpResponse, SessionError> {
+) -> Result<HttpResponse, Error> {
     let request = body.0;
     let grace_seconds = ttl("grace_seconds", request.grace_seconds, MAX_GRACE_SECONDS)?;
     // Without a grace window the sealed successor would never be handed out: it is not kept.
     let sealed_successor = match request.sealed_successor {
         Some(sealed) if grace_seconds > 0 && !sealed.is_empty() && sealed.len() <= MAX_SEALED_LENGTH => Some(sealed),
         _ if grace_seconds > 0 => {
-            return Err(SessionError::BadRequest("a grace window needs a sealed_successor of the right size".into()));
+            return Err(Error::BadRequest("a grace window needs a sealed_successor of the right size".into()));
         }
         _ => None,
     };
@@ -132,10 +132,10 @@ pub async fn rotate<S: SessionStore>(
         RotationResult::Grace { session, sealed_successor } => {
             RotateResponse { outcome: RotateOutcome::Grace, session, sealed_successor: Some(sealed_successor) }
         }
-        RotationResult::Unknown => return Err(SessionError::RefreshRefused { reused: false }),
+        RotationResult::Unknown => return Err(Error::RefreshRefused { reused: false }),
         RotationResult::Reused => {
             tracing::warn!("refresh token reuse detected; session ended");
-            return Err(SessionError::RefreshRefused { reused: true });
+            return Err(Error::RefreshRefused { reused: true });
         }
     };
     Ok(HttpResponse::Ok().json(response))
@@ -147,7 +147,7 @@ pub async fn rotate<S: SessionStore>(
 pub async fn check<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<CheckSessionRequest>,
-) -> Result<HttpResponse, SessionError> {
+) -> Result<HttpResponse, Error> {
     let request = body.0;
     let (session_id, user_id, jti) =
         (parse_session_id(&request.session_id)?, parse_user_id(&request.user_id)?, parse_jti(&request.jti)?);
@@ -161,9 +161,9 @@ pub async fn check<S: SessionStore>(
 pub async fn lookup<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<RefreshHashRequest>,
-) -> Result<HttpResponse, SessionError> {
+) -> Result<HttpResponse, Error> {
     let hash = refresh_hash(&body.0.refresh_hash)?;
-    let record = state.store.find_by_refresh(&hash, now()).await?.ok_or(SessionError::SessionNotFound)?;
+    let record = state.store.find_by_refresh(&hash, now()).await?.ok_or(Error::SessionNotFound)?;
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -173,7 +173,7 @@ pub async fn lookup<S: SessionStore>(
 pub async fn end_by_refresh<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<RefreshHashRequest>,
-) -> Result<HttpResponse, SessionError> {
+) -> Result<HttpResponse, Error> {
     let hash = refresh_hash(&body.0.refresh_hash)?;
     let invalidated = state.store.end_by_refresh(&hash).await?;
     Ok(HttpResponse::Ok().json(EndedSessions { invalidated }))
@@ -185,7 +185,7 @@ pub async fn end_by_refresh<S: SessionStore>(
 pub async fn revoke_access<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<RevokeAccessRequest>,
-) -> Result<HttpResponse, SessionError> {
+) -> Result<HttpResponse, Error> {
     let request = body.0;
     let jti = parse_jti(&request.jti)?;
     state.store.revoke_access(&jti, request.expires_at, now()).await?;
@@ -199,7 +199,7 @@ pub async fn revoke_access<S: SessionStore>(
 pub async fn end_user_sessions<S: SessionStore>(
     state: web::Data<AppState<S>>,
     user_id: web::Path<String>,
-) -> Result<HttpResponse, SessionError> {
+) -> Result<HttpResponse, Error> {
     let user_id = parse_user_id(&user_id)?;
     let invalidated = state.store.end_all(&user_id).await?;
     Ok(HttpResponse::Ok().json(EndedSessions { invalidated }))

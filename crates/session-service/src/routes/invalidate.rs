@@ -2,7 +2,7 @@
 
 use crate::authenticate::authenticate;
 use crate::domain::session_id::SessionId;
-use crate::error::SessionError;
+use crate::error::Error;
 use crate::state::AppState;
 use crate::store::SessionStore;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -19,11 +19,11 @@ pub enum Target {
 }
 
 impl Target {
-    pub fn from_request(request: InvalidateRequest) -> Result<Self, SessionError> {
+    pub fn from_request(request: InvalidateRequest) -> Result<Self, Error> {
         match (request.session_id, request.all.unwrap_or(false)) {
-            (Some(_), true) => Err(SessionError::BadRequest("give either session_id or all, not both".into())),
+            (Some(_), true) => Err(Error::BadRequest("give either session_id or all, not both".into())),
             (None, true) => Ok(Target::All),
-            (Some(id), false) => SessionId::parse(&id).map(Target::One).ok_or(SessionError::SessionNotFound),
+            (Some(id), false) => SessionId::parse(&id).map(Target::One).ok_or(Error::SessionNotFound),
             (None, false) => Ok(Target::Current),
         }
     }
@@ -44,7 +44,7 @@ pub async fn invalidate<S: SessionStore>(
     req: HttpRequest,
     state: web::Data<AppState<S>>,
     body: ApiBody<InvalidateRequest>,
-) -> Result<HttpResponse, SessionError> {
+) -> Result<HttpResponse, Error> {
     let target = Target::from_request(body.0)?;
     let authenticated = authenticate(&req, &state).await?;
     let user_id = &authenticated.user_id;
@@ -52,7 +52,7 @@ pub async fn invalidate<S: SessionStore>(
         Target::Current => u64::from(state.store.end(user_id, &authenticated.session_id).await?),
         Target::One(session_id) => {
             if !state.store.end(user_id, session_id).await? {
-                return Err(SessionError::SessionNotFound);
+                return Err(Error::SessionNotFound);
             }
             1
         }
@@ -78,7 +78,7 @@ mod tests {
         assert_eq!(Target::from_request(request(None, Some(true))).unwrap(), Target::All);
         let id = SessionId::generate();
         assert_eq!(Target::from_request(request(Some(id.as_str()), None)).unwrap(), Target::One(id));
-        assert!(matches!(Target::from_request(request(Some("x"), Some(true))), Err(SessionError::BadRequest(_))));
-        assert!(matches!(Target::from_request(request(Some("x"), None)), Err(SessionError::SessionNotFound)));
+        assert!(matches!(Target::from_request(request(Some("x"), Some(true))), Err(Error::BadRequest(_))));
+        assert!(matches!(Target::from_request(request(Some("x"), None)), Err(Error::SessionNotFound)));
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::authenticate::authenticate;
 use crate::domain::clock::rfc3339;
-use crate::error::SessionError;
+use crate::error::Error;
 use crate::state::AppState;
 use crate::store::SessionStore;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -17,10 +17,7 @@ use auth_proto::public::{SessionList, SessionSummary};
         (status = 503, description = "The session store is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(name = "session list", skip_all)]
-pub async fn list<S: SessionStore>(
-    req: HttpRequest,
-    state: web::Data<AppState<S>>,
-) -> Result<HttpResponse, SessionError> {
+pub async fn list<S: SessionStore>(req: HttpRequest, state: web::Data<AppState<S>>) -> Result<HttpResponse, Error> {
     let authenticated = authenticate(&req, &state).await?;
     let sessions = state.store.list(&authenticated.user_id, now()).await?;
     let sessions = sessions

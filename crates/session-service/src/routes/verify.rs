@@ -3,7 +3,7 @@
 //! below it (Envoy appends the original path to its `path_prefix`).
 
 use crate::authenticate::authenticate;
-use crate::error::SessionError;
+use crate::error::Error;
 use crate::state::AppState;
 use crate::store::SessionStore;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -25,10 +25,7 @@ pub const USERNAME_HEADER: &str = "X-Username";
         (status = 503, description = "The session store is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(name = "session verify", skip_all)]
-pub async fn verify<S: SessionStore>(
-    req: HttpRequest,
-    state: web::Data<AppState<S>>,
-) -> Result<HttpResponse, SessionError> {
+pub async fn verify<S: SessionStore>(req: HttpRequest, state: web::Data<AppState<S>>) -> Result<HttpResponse, Error> {
     let authenticated = authenticate(&req, &state).await?;
     let claims = authenticated.claims;
     let mut response = HttpResponse::Ok();

@@ -4,7 +4,7 @@
 
 use super::looks_like_jwt;
 use crate::domain::refresh_token::RefreshToken;
-use crate::error::TokenError;
+use crate::error::Error;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use auth_proto::internal::CheckSessionRequest;
@@ -21,7 +21,7 @@ use service_kit::body::ApiBody;
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(name = "introspect token", skip_all)]
-pub async fn introspect(state: web::Data<AppState>, body: ApiBody<TokenRequest>) -> Result<HttpResponse, TokenError> {
+pub async fn introspect(state: web::Data<AppState>, body: ApiBody<TokenRequest>) -> Result<HttpResponse, Error> {
     let token = body.0.token;
     let answer = if looks_like_jwt(&token) {
         introspect_access(&state, &token).await?
@@ -33,7 +33,7 @@ pub async fn introspect(state: web::Data<AppState>, body: ApiBody<TokenRequest>)
     Ok(HttpResponse::Ok().json(answer))
 }
 
-async fn introspect_access(state: &AppState, token: &str) -> Result<IntrospectResponse, TokenError> {
+async fn introspect_access(state: &AppState, token: &str) -> Result<IntrospectResponse, Error> {
     let Ok(claims) = state.verifier.verify(token, state.keys.verification()) else {
         return Ok(IntrospectResponse::default());
     };
@@ -56,7 +56,7 @@ async fn introspect_access(state: &AppState, token: &str) -> Result<IntrospectRe
     })
 }
 
-async fn introspect_refresh(state: &AppState, token: &RefreshToken) -> Result<IntrospectResponse, TokenError> {
+async fn introspect_refresh(state: &AppState, token: &RefreshToken) -> Result<IntrospectResponse, Error> {
     let session = match state.sessions.lookup_refresh(&token.hash()).await {
         Ok(session) => session,
         Err(error) if error.is_refused_with(404) => return Ok(IntrospectResponse::default()),

@@ -1,7 +1,7 @@
 //! `POST /internal/tokens` (authn only): open a session for an authenticated user and mint its tokens.
 
 use crate::domain::refresh_token::RefreshToken;
-use crate::error::TokenError;
+use crate::error::Error;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use auth_proto::clock::now;
@@ -18,15 +18,15 @@ use service_kit::body::ApiBody;
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(name = "mint tokens", skip_all, fields(user_id = %body.0.user_id))]
-pub async fn mint(state: web::Data<AppState>, body: ApiBody<MintRequest>) -> Result<HttpResponse, TokenError> {
+pub async fn mint(state: web::Data<AppState>, body: ApiBody<MintRequest>) -> Result<HttpResponse, Error> {
     let request = body.0;
     if request.user_id.is_empty() || request.username.is_empty() || request.amr.is_empty() {
-        return Err(TokenError::BadRequest("user_id, username and amr are required".into()));
+        return Err(Error::BadRequest("user_id, username and amr are required".into()));
     }
     // The session service keys sessions by the canonical form of the id; it is parsed here, at token's
     // edge, so that a malformed one is this caller's 400 rather than a refusal from session (a 500 here).
     let user_id = uuid::Uuid::parse_str(&request.user_id)
-        .map_err(|_| TokenError::BadRequest("user_id is not a user id (a UUID)".to_owned()))?;
+        .map_err(|_| Error::BadRequest("user_id is not a user id (a UUID)".to_owned()))?;
     let refresh_token = RefreshToken::generate()?;
     let session = state
         .sessions

@@ -3,7 +3,7 @@
 //! optional grace window the same successor comes back instead.
 
 use crate::domain::refresh_token::RefreshToken;
-use crate::error::TokenError;
+use crate::error::Error;
 use crate::metrics::RefreshOutcome;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -23,7 +23,7 @@ use service_kit::body::ApiBody;
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(name = "refresh tokens", skip_all)]
-pub async fn refresh(state: web::Data<AppState>, body: ApiBody<RefreshRequest>) -> Result<HttpResponse, TokenError> {
+pub async fn refresh(state: web::Data<AppState>, body: ApiBody<RefreshRequest>) -> Result<HttpResponse, Error> {
     let result = rotate(&state, body.0).await;
     state.metrics.record_refresh(&result);
     let (response, _) = result?;
@@ -31,11 +31,11 @@ pub async fn refresh(state: web::Data<AppState>, body: ApiBody<RefreshRequest>) 
 }
 
 /// Rotates the presented refresh token and mints the session's next tokens.
-async fn rotate(state: &AppState, request: RefreshRequest) -> Result<(TokenResponse, RefreshOutcome), TokenError> {
+async fn rotate(state: &AppState, request: RefreshRequest) -> Result<(TokenResponse, RefreshOutcome), Error> {
     if request.grant_type.as_deref().is_some_and(|grant| grant != "refresh_token") {
-        return Err(TokenError::UnsupportedGrantType);
+        return Err(Error::UnsupportedGrantType);
     }
-    let presented = RefreshToken::parse(&request.refresh_token).ok_or(TokenError::RefreshRefused { reused: false })?;
+    let presented = RefreshToken::parse(&request.refresh_token).ok_or(Error::RefreshRefused { reused: false })?;
     let successor = RefreshToken::generate()?;
     let rotation = RotateRequest {
         presented_hash: presented.hash(),
@@ -44,14 +44,14 @@ async fn rotate(state: &AppState, request: RefreshRequest) -> Result<(TokenRespo
         ttl_seconds: state.refresh_ttl_seconds,
         grace_seconds: state.reuse_grace_seconds,
     };
-    let rotated = state.sessions.rotate(&rotation).await.map_err(TokenError::from_rotation_failure)?;
+    let rotated = state.sessions.rotate(&rotation).await.map_err(Error::from_rotation_failure)?;
     let (refresh_token, outcome) = match (rotated.outcome, rotated.sealed_successor) {
         (RotateOutcome::Rotated, _) => (successor, RefreshOutcome::Rotated),
         (RotateOutcome::Grace, Some(sealed)) => (
-            presented.unseal(&sealed).map_err(|_| TokenError::RefreshRefused { reused: false })?,
+            presented.unseal(&sealed).map_err(|_| Error::RefreshRefused { reused: false })?,
             RefreshOutcome::GraceReplay,
         ),
-        (RotateOutcome::Grace, None) => return Err(TokenError::RefreshRefused { reused: false }),
+        (RotateOutcome::Grace, None) => return Err(Error::RefreshRefused { reused: false }),
     };
     let response = state.minter.token_response(&rotated.session, refresh_token, now())?;
     Ok((response, outcome))

@@ -4,7 +4,7 @@
 
 use super::looks_like_jwt;
 use crate::domain::refresh_token::RefreshToken;
-use crate::error::TokenError;
+use crate::error::Error;
 use crate::metrics::RevokedKind;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -22,10 +22,10 @@ use service_kit::body::ApiBody;
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(name = "revoke token", skip_all)]
-pub async fn revoke(state: web::Data<AppState>, body: ApiBody<TokenRequest>) -> Result<HttpResponse, TokenError> {
+pub async fn revoke(state: web::Data<AppState>, body: ApiBody<TokenRequest>) -> Result<HttpResponse, Error> {
     let token = body.0.token;
     if token.is_empty() {
-        return Err(TokenError::BadRequest("token is required".into()));
+        return Err(Error::BadRequest("token is required".into()));
     }
     let revoked = if looks_like_jwt(&token) {
         // Only tokens this service signed and that are still valid need recording; anything else is inert.

@@ -1,6 +1,6 @@
 //! `POST /internal/users/{user_id}/sessions/invalidate` (authn only): a disabled account loses every session.
 
-use crate::error::TokenError;
+use crate::error::Error;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use auth_proto::internal::EndedSessions;
@@ -15,12 +15,9 @@ use auth_proto::problem::Problem;
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(name = "end user sessions", skip(state))]
-pub async fn end_user_sessions(
-    state: web::Data<AppState>,
-    user_id: web::Path<String>,
-) -> Result<HttpResponse, TokenError> {
+pub async fn end_user_sessions(state: web::Data<AppState>, user_id: web::Path<String>) -> Result<HttpResponse, Error> {
     let user_id = uuid::Uuid::parse_str(&user_id)
-        .map_err(|_| TokenError::BadRequest("user_id is not a user id (a UUID)".to_owned()))?;
+        .map_err(|_| Error::BadRequest("user_id is not a user id (a UUID)".to_owned()))?;
     let ended = state.sessions.end_user_sessions(user_id).await?;
     Ok(HttpResponse::Ok().json(ended))
 }
