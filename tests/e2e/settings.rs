@@ -98,39 +98,75 @@ fn a_prod_start_without_the_internal_token_stops_with_a_line_naming_it() {
     let key_path = dir.path().join("key.pem");
     std::fs::write(&key_path, generate_private_key_pem()).unwrap();
     let elsewhere = format!("http://127.0.0.1:{}", free_port());
+    let jwks = format!("{elsewhere}/.well-known/jwks.json");
+    let key = key_path.to_string_lossy().into_owned();
+    let redis_url = redis.url();
     for service in Service::ALL {
-        let mut child = Command::new(binary(service.binary_name()))
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("APP_ENV", "prod")
-            .env("LISTEN_ADDR", format!("127.0.0.1:{}", free_port()))
-            .env("RUST_LOG", "warn")
-            .env("REDIS_URL", redis.url())
-            .env("TOKEN_SERVICE_URL", &elsewhere)
-            .env("SESSION_SERVICE_URL", &elsewhere)
-            .env("JWKS_URL", format!("{elsewhere}/.well-known/jwks.json"))
-            .env("JWT_PRIVATE_KEY_FILE", &key_path)
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{} kept running in prod without INTERNAL_API_TOKEN", service.binary_name());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let output = child.wait_with_output().unwrap();
-        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-        assert!(!status.success(), "{} must fail to start: {text}", service.binary_name());
+        let env = [
+            ("APP_ENV", "prod"),
+            ("REDIS_URL", redis_url.as_str()),
+            ("TOKEN_SERVICE_URL", elsewhere.as_str()),
+            ("SESSION_SERVICE_URL", elsewhere.as_str()),
+            ("JWKS_URL", jwks.as_str()),
+            ("JWT_PRIVATE_KEY_FILE", key.as_str()),
+        ];
+        let text = failed_start(service, dir.path(), &env);
         assert!(text.contains("INTERNAL_API_TOKEN"), "{} must name INTERNAL_API_TOKEN: {text}", service.binary_name());
     }
+}
+
+#[test]
+fn a_malformed_url_stops_the_start_with_a_line_naming_it_without_its_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (Service::Authn, "TOKEN_SERVICE_URL", "htp:/token:hunter2"),
+        (Service::Authn, "OIDC_ISSUER_URL", "hunter2"),
+        (Service::Authn, "REDIS_URL", "http://user:hunter2@redis"),
+        (Service::Token, "SESSION_SERVICE_URL", "session.internal:hunter2"),
+        (Service::Session, "JWKS_URL", "ftp://token/hunter2"),
+        (Service::Session, "REDIS_URL", "redis//user:hunter2@redis"),
+        (Service::Token, "OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318/hunter2"),
+    ];
+    for (service, variable, value) in cases {
+        let text = failed_start(service, dir.path(), &[("APP_ENV", "dev"), (variable, value)]);
+        let line = format!("{}: invalid setting {variable}", service.binary_name());
+        assert!(text.contains(&line), "{} must name {variable}: {text}", service.binary_name());
+        assert!(!text.contains("hunter2"), "{} echoed the value of {variable}: {text}", service.binary_name());
+        assert_eq!(text.trim().lines().count(), 1, "one line: {text}");
+    }
+}
+
+/// Starts `service` with only `env` (and a free `LISTEN_ADDR`), expects it to exit with a failure within
+/// 10 s, and returns what it printed.
+fn failed_start(service: Service, dir: &std::path::Path, env: &[(&str, &str)]) -> String {
+    let mut command = Command::new(binary(service.binary_name()));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("LISTEN_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("RUST_LOG", "warn")
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{} kept running with {env:?}", service.binary_name());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = child.wait_with_output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!status.success(), "{} must fail to start: {text}", service.binary_name());
+    text
 }
