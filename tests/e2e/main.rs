@@ -24,3 +24,4 @@ mod settings;
 mod shutdown;
 mod token_routes;
 mod walkthrough;
+mod workspace_shape;
