@@ -17,6 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 use crate::api::Api;
+use crate::binaries::workspace_root;
 use crate::platform::{Platform, Service};
 use test_support::free_port;
 
@@ -353,11 +354,6 @@ impl Echoed {
     pub fn target(&self) -> &str {
         self.0["target"].as_str().unwrap_or_default()
     }
-}
-
-/// The workspace root: the parent of this package's manifest dir (`tests/`).
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 #[cfg(unix)]
