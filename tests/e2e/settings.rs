@@ -1,6 +1,6 @@
 //! Settings the contract names: HS256, the access token lifetime, and a start without a required setting.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use e2e_tests::binaries::binary;
@@ -8,8 +8,8 @@ use e2e_tests::checks::{assert_invalid_token, token_response};
 use e2e_tests::jwt;
 use e2e_tests::platform::{Platform, Service, generate_private_key_pem, random_secret};
 use serde_json::json;
-use test_support::RedisServer;
 use test_support::free_port;
+use test_support::{GroupCommand, RedisServer};
 
 #[tokio::test]
 async fn hs256_signs_and_verifies_with_the_shared_secret_and_publishes_no_keys() {
@@ -66,7 +66,7 @@ fn a_prod_start_without_the_internal_token_stops_with_a_line_naming_it() {
     std::fs::write(&key_path, generate_private_key_pem()).unwrap();
     let elsewhere = format!("http://127.0.0.1:{}", free_port());
     for service in Service::ALL {
-        let mut child = Command::new(binary(service.binary_name()))
+        let mut child = GroupCommand::new(binary(service.binary_name()))
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("APP_ENV", "prod")
@@ -78,7 +78,6 @@ fn a_prod_start_without_the_internal_token_stops_with_a_line_naming_it() {
             .env("JWKS_URL", format!("{elsewhere}/.well-known/jwks.json"))
             .env("JWT_PRIVATE_KEY_FILE", &key_path)
             .current_dir(dir.path())
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -89,8 +88,7 @@ fn a_prod_start_without_the_internal_token_stops_with_a_line_naming_it() {
                 break status;
             }
             if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
+                child.kill();
                 panic!("{} kept running in prod without INTERNAL_API_TOKEN", service.binary_name());
             }
             std::thread::sleep(Duration::from_millis(50));
