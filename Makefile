@@ -2,13 +2,14 @@
 
 CARGO ?= cargo
 
-.PHONY: help run build test lint bench clean check-redis check-nginx check-deploy oidc-provider
+.PHONY: help run build test lint docs bench clean check-redis check-nginx check-deploy oidc-provider
 
 help:
 	@echo "make run    - build the three services (debug) and run them with APP_ENV=dev on 8081/8082/8083"
 	@echo "make build  - build the whole workspace (debug)"
 	@echo "make test   - build the service binaries, then run every test of the workspace (needs redis-server, nginx, node, npm)"
 	@echo "make lint   - rustfmt check and clippy with warnings denied"
+	@echo "make docs   - regenerate docs/openapi/*.json and docs/api.md from the services' OpenAPI documents"
 	@echo "make check-deploy - lint the Dockerfile, parse docker-compose.yml, validate and scan k8s/ (Python venv in .venv-deploy/)"
 	@echo "make bench  - hot-path throughput ratio (needs wrk), written to bench-results/"
 	@echo "make clean  - remove build output"
@@ -26,6 +27,11 @@ build:
 test: check-redis check-nginx oidc-provider
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace --no-fail-fast
+
+# The API reference is generated from the services' OpenAPI documents; `make test` fails when the
+# committed files differ from what the code generates (tests/docs).
+docs:
+	UPDATE_DOCS=1 $(CARGO) test -p e2e-tests --test docs
 
 check-redis:
 	@command -v redis-server >/dev/null 2>&1 || { \

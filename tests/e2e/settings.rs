@@ -8,8 +8,8 @@ use e2e_tests::checks::{assert_invalid_token, token_response};
 use e2e_tests::jwt;
 use e2e_tests::platform::{Platform, Service, generate_private_key_pem, random_secret};
 use serde_json::json;
-use test_support::RedisServer;
 use test_support::free_port;
+use test_support::{GroupCommand, RedisServer};
 
 #[tokio::test]
 async fn hs256_signs_and_verifies_with_the_shared_secret_and_publishes_no_keys() {
@@ -139,14 +139,13 @@ fn a_malformed_url_stops_the_start_with_a_line_naming_it_without_its_value() {
 /// Starts `service` with only `env` (and a free `LISTEN_ADDR`), expects it to exit with a failure within
 /// 10 s, and returns what it printed.
 fn failed_start(service: Service, dir: &std::path::Path, env: &[(&str, &str)]) -> String {
-    let mut command = Command::new(binary(service.binary_name()));
+    let mut command = GroupCommand::new(binary(service.binary_name()));
     command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("LISTEN_ADDR", format!("127.0.0.1:{}", free_port()))
         .env("RUST_LOG", "warn")
         .current_dir(dir)
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (name, value) in env {
@@ -159,8 +158,7 @@ fn failed_start(service: Service, dir: &std::path::Path, env: &[(&str, &str)]) -
             break status;
         }
         if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
+            child.kill();
             panic!("{} kept running with {env:?}", service.binary_name());
         }
         std::thread::sleep(Duration::from_millis(50));

@@ -1,14 +1,15 @@
 //! A real nginx in front of a [`Platform`], configured by the repository's own
 //! `deploy/gateway/nginx.conf` (not a copy): the file is rendered with the platform's free ports in
-//! place of the compose host names, plus temp paths in a temp dir, and nginx runs in the foreground
-//! until the [`Gateway`] is dropped. Behind its sample protected location `/api/` sits an
+//! place of the compose host names, plus temp paths in a temp dir, and nginx runs in the foreground,
+//! in a `test_support::ChildGroup` with its workers, until the [`Gateway`] is dropped or the test
+//! process dies. Behind its sample protected location `/api/` sits an
 //! [`EchoUpstream`] that answers every request with the request's own method, URI and headers as JSON,
 //! so a test sees exactly what the gateway passed on.
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -17,8 +18,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 use crate::api::Api;
+use crate::binaries::workspace_root;
 use crate::platform::{Platform, Service};
-use test_support::free_port;
+use test_support::{ChildGroup, GroupCommand, free_port};
 
 /// How long nginx may take to accept connections after it was spawned.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -92,7 +94,7 @@ fn temp_paths(dir: &Path) -> String {
 /// nginx in front of one platform, and the echo upstream behind its `/api/`; both stop on drop.
 #[derive(Debug)]
 pub struct Gateway {
-    child: Option<Child>,
+    child: Option<ChildGroup>,
     port: u16,
     conf_path: PathBuf,
     log_path: PathBuf,
@@ -146,10 +148,9 @@ impl Gateway {
 
     fn spawn(&mut self) {
         let log = File::options().create(true).append(true).open(&self.log_path).expect("open the nginx log file");
-        let child = Command::new(nginx_binary())
+        let child = GroupCommand::new(nginx_binary())
             .args(self.base_args())
             .args(["-g", &format!("daemon off; {}", self.pid_directive())])
-            .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone a log file handle"))
             .stderr(log)
             .spawn()
@@ -220,8 +221,8 @@ impl Gateway {
         RawReply::parse(request_target, &String::from_utf8_lossy(&answer))
     }
 
-    /// Stops nginx: a fast shutdown through its pid file (killing the master alone would leave its
-    /// workers listening), then a kill if it is still there after a few seconds.
+    /// Stops nginx: a fast shutdown through its pid file, so that it finishes its log; after a few
+    /// seconds, or on the early return, the process group's kill takes the master and the workers.
     fn stop(&mut self) {
         let Some(mut child) = self.child.take() else { return };
         let _ = Command::new(nginx_binary())
@@ -238,8 +239,7 @@ impl Gateway {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = child.kill();
-        let _ = child.wait();
+        child.kill();
     }
 }
 
@@ -353,11 +353,6 @@ impl Echoed {
     pub fn target(&self) -> &str {
         self.0["target"].as_str().unwrap_or_default()
     }
-}
-
-/// The workspace root: the parent of this package's manifest dir (`tests/`).
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 #[cfg(unix)]

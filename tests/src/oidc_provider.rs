@@ -1,5 +1,6 @@
 //! A real OpenID Connect provider for the single sign-on tests: `tests/oidc/provider.mjs` (the npm
-//! package `oidc-provider`) run by Node on a free port, killed on drop; and [`Browser`], an HTTP client
+//! package `oidc-provider`) run by Node on a free port in a `test_support::ChildGroup`, killed on drop
+//! or with the test process; and [`Browser`], an HTTP client
 //! that walks its login and consent pages as a user's browser would.
 //!
 //! The provider generates its signing key at each start, so [`OidcProvider::restart`] on the same port
@@ -8,11 +9,11 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+
 use std::time::{Duration, Instant};
 
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use test_support::free_port;
+use test_support::{ChildGroup, GroupCommand, free_port};
 
 /// Node and the provider's key generation are slow on a loaded 2-core machine: be generous.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -49,7 +50,7 @@ impl ProviderOptions {
 pub struct OidcProvider {
     port: u16,
     options: ProviderOptions,
-    child: Option<Child>,
+    child: Option<ChildGroup>,
     dir: tempfile::TempDir,
 }
 
@@ -86,8 +87,7 @@ impl OidcProvider {
     /// Kills the provider; its port stays reserved for [`OidcProvider::restart`].
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+            child.kill();
         }
     }
 
@@ -108,7 +108,7 @@ impl OidcProvider {
 
     fn spawn(&mut self) {
         let log = File::options().create(true).append(true).open(self.log_path()).expect("open the provider log");
-        let mut command = Command::new("node");
+        let mut command = GroupCommand::new("node");
         command
             .arg(project_dir().join("provider.mjs"))
             .current_dir(project_dir())
@@ -117,7 +117,6 @@ impl OidcProvider {
             .env("CLIENT_SECRET", &self.options.client_secret)
             .env("REDIRECT_URIS", self.options.redirect_uris.join(","))
             .env("SERVE_OTHER_JWKS", if self.options.serve_other_jwks { "1" } else { "0" })
-            .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone the log handle"))
             .stderr(log);
         if let Some(method) = &self.options.token_auth_method {

@@ -1,16 +1,17 @@
 //! One isolated platform per test: its own Redis, its own private key and the three services on free
-//! ports, all killed on drop. The logs of every process are printed when the test panics.
+//! ports, all killed on drop, and with the test process when that is killed (each runs in a
+//! `test_support::ChildGroup`). The logs of every process are printed when the test panics.
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::api::Api;
 use crate::binaries::binary;
-use test_support::RedisServer;
 use test_support::free_port;
+use test_support::{ChildGroup, GroupCommand, RedisServer};
 
 /// How long a service may take to answer `/healthz` with 200 after it was spawned.
 const START_TIMEOUT: Duration = Duration::from_secs(15);
@@ -85,20 +86,19 @@ struct ServiceProcess {
     port: u16,
     env: BTreeMap<String, String>,
     log_path: PathBuf,
-    child: Option<Child>,
+    child: Option<ChildGroup>,
 }
 
 impl ServiceProcess {
     fn spawn(&mut self, workdir: &Path) {
         assert!(self.child.is_none(), "{} is already running", self.service.binary_name());
         let log = File::options().create(true).append(true).open(&self.log_path).expect("open a service log file");
-        let child = Command::new(binary(self.service.binary_name()))
+        let child = GroupCommand::new(binary(self.service.binary_name()))
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .envs(&self.env)
             // No `.env` file of the developer's is picked up from here.
             .current_dir(workdir)
-            .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone a log file handle"))
             .stderr(log)
             .spawn()
@@ -108,8 +108,7 @@ impl ServiceProcess {
 
     fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+            child.kill();
         }
     }
 

@@ -1,15 +1,17 @@
-//! A throwaway `redis-server` without persistence, on a free port.
+//! A throwaway `redis-server` without persistence, on a free port, in a [`ChildGroup`] so that it
+//! dies with the test process.
 
+use crate::child_group::{ChildGroup, GroupCommand};
 use crate::ports::free_port;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 pub struct RedisServer {
     port: u16,
-    child: Option<Child>,
+    child: Option<ChildGroup>,
 }
 
 impl RedisServer {
@@ -33,11 +35,15 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
+    /// The pid of the running server, if it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(ChildGroup::id)
+    }
+
     /// Kills the server (its data is gone: it keeps nothing on disk).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+            child.kill();
         }
     }
 
@@ -55,7 +61,7 @@ impl RedisServer {
 
     /// Starts the process and waits for PING; false (with the process reaped) if it never answers.
     fn spawn(&mut self) -> bool {
-        let child = Command::new("redis-server")
+        let child = GroupCommand::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

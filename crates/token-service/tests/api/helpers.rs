@@ -264,6 +264,7 @@ struct Shared {
 #[derive(Debug)]
 pub struct StandInSessionService {
     pub url: String,
+    addr: std::net::SocketAddr,
     shared: Arc<Mutex<Shared>>,
     handle: ServerHandle,
 }
@@ -273,7 +274,8 @@ impl StandInSessionService {
         let shared = Arc::new(Mutex::new(Shared::default()));
         let data = web::Data::from(Arc::clone(&shared));
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let addr = listener.local_addr().expect("addr");
+        let url = format!("http://{addr}");
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
@@ -294,7 +296,7 @@ impl StandInSessionService {
         .run();
         let handle = server.handle();
         tokio::spawn(server);
-        Self { url, shared, handle }
+        Self { url, addr, shared, handle }
     }
 
     fn lock(&self) -> MutexGuard<'_, Shared> {
@@ -310,9 +312,17 @@ impl StandInSessionService {
         self.lock().recorded.clone()
     }
 
-    /// Stops the stand-in: its port refuses connections from now on.
+    /// Stops the stand-in: from now on every connection to its port is closed unanswered, as by a
+    /// process that died. The port stays taken, so that another test's server, binding port 0 in the
+    /// same test binary, can't be handed it and answer in the dead stand-in's place.
     pub async fn stop(&self) {
         self.handle.stop(false).await;
+        let tombstone = TcpListener::bind(self.addr).expect("the stand-in's port is free again at once");
+        std::thread::spawn(move || {
+            for connection in tombstone.incoming() {
+                drop(connection);
+            }
+        });
     }
 }
 
