@@ -21,7 +21,7 @@ use service_kit::body::ApiBody;
 /// The longest session the service stores; a guard against a misconfigured caller.
 const MAX_TTL_SECONDS: i64 = 366 * 24 * 3600;
 const MAX_GRACE_SECONDS: i64 = 300;
-const MAX_ID_LENGTH: usize = 128;
+const MAX_USERNAME_LENGTH: usize = 128;
 const MAX_USER_AGENT_LENGTH: usize = 256;
 const MAX_IP_LENGTH: usize = 64;
 const MAX_SEALED_LENGTH: usize = 512;
@@ -78,7 +78,7 @@ pub async fn create<S: SessionStore>(
 ) -> Result<HttpResponse, Error> {
     let request = body.0;
     let user_id = parse_user_id(&request.user_id)?;
-    bounded("username", &request.username, MAX_ID_LENGTH)?;
+    bounded("username", &request.username, MAX_USERNAME_LENGTH)?;
     let ttl_seconds = ttl("ttl_seconds", request.ttl_seconds, MAX_TTL_SECONDS)?;
     if ttl_seconds == 0 {
         return Err(Error::BadRequest("ttl_seconds must be positive".into()));
