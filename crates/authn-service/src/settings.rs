@@ -146,14 +146,12 @@ impl Settings {
         })
     }
 
-    /// The `dev` conveniences in force, for the start-up warning.
+    /// This service's `dev` conveniences in force, for the start-up warning (the common ones are
+    /// `CommonSettings::embedded_defaults`).
     pub fn embedded_defaults(&self) -> Vec<&'static str> {
         let mut defaults = Vec::new();
         if self.redis_url.is_none() {
             defaults.push("in-memory user store and login counters (REDIS_URL unset): accounts vanish on restart");
-        }
-        if self.common.internal_api_token.is_dev_token() {
-            defaults.push("the well-known dev INTERNAL_API_TOKEN");
         }
         defaults
     }

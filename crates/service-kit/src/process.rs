@@ -6,8 +6,8 @@ use std::fmt::Display;
 use std::future::Future;
 use std::process::ExitCode;
 
-/// Starts logging (and trace export when configured), warns about the `dev` conveniences in force, runs
-/// the service, and flushes the last spans. The guard's flush blocks on the exporter's thread, so it
+/// Starts logging (and trace export when configured), warns about the `dev` conveniences in force (the
+/// common ones and the service's `embedded_defaults`), runs the service, and flushes the last spans. The guard's flush blocks on the exporter's thread, so it
 /// runs off the async workers.
 pub async fn serve<E: Display>(
     binary: &'static str,
@@ -18,7 +18,7 @@ pub async fn serve<E: Display>(
     let telemetry = telemetry::init(common.telemetry(binary));
     if common.app_env.is_dev() {
         tracing::warn!("APP_ENV=dev: embedded defaults are allowed; never run like this in production");
-        for default in embedded_defaults {
+        for default in common.embedded_defaults().iter().chain(embedded_defaults) {
             tracing::warn!(default, "APP_ENV=dev: using an embedded default");
         }
     }

@@ -87,14 +87,12 @@ impl Settings {
         })
     }
 
-    /// The `dev` conveniences in force, for the start-up warning.
+    /// This service's `dev` conveniences in force, for the start-up warning (the common ones are
+    /// `CommonSettings::embedded_defaults`).
     pub fn embedded_defaults(&self) -> Vec<&'static str> {
         let mut defaults = Vec::new();
         if self.redis_url.is_none() {
             defaults.push("in-memory sessions (REDIS_URL unset): every session ends on restart");
-        }
-        if self.common.internal_api_token.is_dev_token() {
-            defaults.push("the well-known dev INTERNAL_API_TOKEN");
         }
         defaults
     }
@@ -119,7 +117,8 @@ mod tests {
         assert_eq!(settings.algorithm, SigningAlgorithm::EdDsa);
         assert!(matches!(&settings.key_source, KeySource::Jwks { url } if url.as_str() == DEFAULT_JWKS_URL));
         assert_eq!((settings.issuer.as_str(), settings.audience.as_str()), (DEFAULT_ISSUER, DEFAULT_AUDIENCE));
-        assert_eq!(settings.embedded_defaults().len(), 2);
+        assert_eq!(settings.embedded_defaults().len(), 1);
+        assert_eq!(settings.common.embedded_defaults().len(), 1, "the dev internal token");
     }
 
     #[test]

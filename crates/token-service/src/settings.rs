@@ -116,14 +116,12 @@ impl Settings {
         })
     }
 
-    /// The `dev` conveniences in force, for the start-up warning.
+    /// This service's `dev` conveniences in force, for the start-up warning (the common ones are
+    /// `CommonSettings::embedded_defaults`).
     pub fn embedded_defaults(&self) -> Vec<&'static str> {
         let mut defaults = Vec::new();
         if self.keys.is_ephemeral() {
             defaults.push("an ephemeral signing key (JWT_PRIVATE_KEY_FILE unset): tokens die with the process");
-        }
-        if self.common.internal_api_token.is_dev_token() {
-            defaults.push("the well-known dev INTERNAL_API_TOKEN");
         }
         defaults
     }
@@ -200,7 +198,8 @@ mod tests {
         assert_eq!(settings.session_service_url.as_str(), "http://127.0.0.1:8083/");
         assert_eq!((settings.access_ttl, settings.refresh_ttl), (DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL));
         assert_eq!(settings.reuse_grace, Duration::ZERO);
-        assert_eq!(settings.embedded_defaults().len(), 2);
+        assert_eq!(settings.embedded_defaults().len(), 1);
+        assert_eq!(settings.common.embedded_defaults().len(), 1, "the dev internal token");
     }
 
     #[test]

@@ -166,6 +166,15 @@ impl CommonSettings {
         }
     }
 
+    /// The `dev` conveniences in force among the common settings, for the start-up warning.
+    pub fn embedded_defaults(&self) -> Vec<&'static str> {
+        let mut defaults = Vec::new();
+        if self.internal_api_token.is_dev_token() {
+            defaults.push("the well-known dev INTERNAL_API_TOKEN");
+        }
+        defaults
+    }
+
     /// What the telemetry crate needs: JSON log lines in `prod`, human-readable ones in `dev`.
     pub fn telemetry(&self, service: &'static str) -> telemetry::TelemetrySettings<'_> {
         telemetry::TelemetrySettings {
@@ -200,12 +209,14 @@ mod tests {
         let dev = read(&[("APP_ENV", "dev")]).expect("valid");
         assert_eq!(dev.listen_addr, LISTEN);
         assert!(dev.internal_api_token.is_dev_token());
+        assert_eq!(dev.embedded_defaults(), ["the well-known dev INTERNAL_API_TOKEN"]);
         assert_eq!(dev.shutdown.drain, Duration::ZERO);
         let error = read(&[]).expect_err("prod needs a token");
         assert_eq!(error.variable(), "INTERNAL_API_TOKEN");
         let prod = read(&[("INTERNAL_API_TOKEN", &"t".repeat(32))]).expect("valid");
         assert_eq!(prod.app_env, AppEnv::Prod);
         assert_eq!(prod.shutdown.drain, Duration::from_secs(DEFAULT_SHUTDOWN_DRAIN_SECONDS));
+        assert!(prod.embedded_defaults().is_empty());
     }
 
     #[test]
