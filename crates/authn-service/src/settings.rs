@@ -307,4 +307,22 @@ mod tests {
         assert!(settings.redis_url.is_none());
         assert_eq!(settings.internal_api_token.expose(), DEV_INTERNAL_API_TOKEN);
     }
+
+    #[test]
+    fn debug_output_shows_no_secret() {
+        let settings = parse(
+            AppEnv::Prod,
+            &[
+                ("REDIS_URL", "redis://app:hunter2-redis@127.0.0.1:6390"),
+                ("INTERNAL_API_TOKEN", "hunter2-internal-token-0123456789abcdef"),
+                ("OIDC_ISSUER_URL", "https://idp.example.com"),
+                ("OIDC_CLIENT_ID", "authn"),
+                ("OIDC_CLIENT_SECRET", "hunter2-client-secret"),
+                ("OIDC_REDIRECT_URL", "https://gateway.example.com/oauth/callback"),
+            ],
+        )
+        .expect("valid");
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+    }
 }

@@ -165,4 +165,17 @@ mod tests {
             assert_eq!(error.to_string().lines().count(), 1);
         }
     }
+
+    #[test]
+    fn debug_output_shows_no_secret() {
+        let settings = parse(&[
+            ("INTERNAL_API_TOKEN", "hunter2-internal-token-0123456789abcdef"),
+            ("REDIS_URL", "redis://app:hunter2-redis@127.0.0.1:6390"),
+            ("ALGORITHM", "HS256"),
+            ("SECRET_KEY", "hunter2-a-shared-secret-long-enough-for-hs256"),
+        ])
+        .expect("valid");
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+    }
 }

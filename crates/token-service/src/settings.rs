@@ -257,4 +257,16 @@ mod tests {
         assert_eq!(hs256.variable(), "SECRET_KEY");
         assert!(!hs256.to_string().contains("hunter2"), "{hs256}");
     }
+
+    #[test]
+    fn debug_output_shows_no_secret() {
+        let settings = parse(&[
+            ("INTERNAL_API_TOKEN", "hunter2-internal-token-0123456789abcdef"),
+            ("ALGORITHM", "HS256"),
+            ("SECRET_KEY", "hunter2-a-shared-secret-long-enough-for-hs256"),
+        ])
+        .expect("valid");
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+    }
 }
