@@ -56,9 +56,11 @@ for port in "$token_port" "$session_port"; do
     done
 done
 
+# User ids are UUIDs (the token service refuses anything else).
+user_id=$(cat /proc/sys/kernel/random/uuid)
 tokens=$(curl -fsS -X POST "http://127.0.0.1:$token_port/internal/tokens" \
     -H "Authorization: Bearer $internal_token" -H 'Content-Type: application/json' \
-    -d '{"user_id":"bench-user","username":"bench","amr":["pwd"]}')
+    -d "{\"user_id\":\"$user_id\",\"username\":\"bench\",\"amr\":[\"pwd\"]}")
 access=$(echo "$tokens" | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 curl -fsS -o /dev/null -H "Authorization: Bearer $access" "http://127.0.0.1:$session_port/session/verify"
 
