@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use token_service::cli::{self, Cli};
 use token_service::startup::SERVICE;
 
-#[tokio::main]
+// actix's runtime: the main thread runs a current-thread runtime, so the tasks started while building
+// the app (Redis connections, the key refresh) don't get a multi-thread pool of their own competing
+// with actix's workers for the cores (measured: verify throughput 0.56 of /healthz with
+// `#[tokio::main]`, 0.60 with this).
+#[actix_web::main]
 async fn main() -> ExitCode {
     service_kit::settings::load_dotenv();
     service_kit::process::exit_code(SERVICE.binary, cli::execute(Cli::parse()).await)
