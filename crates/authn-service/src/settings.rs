@@ -13,7 +13,7 @@ use crate::lockout::LockoutPolicy;
 use crate::oidc::settings::OidcSettings;
 use redis_kit::RedisUrl;
 use serde::Deserialize;
-use service_kit::settings::{AppEnv, CommonSettings, Environment, InternalApiToken, SettingsError, de};
+use service_kit::settings::{AppEnv, CommonSettings, Environment, InternalApiToken, SettingsError, de, url_or_default};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 use url::Url;
@@ -138,7 +138,7 @@ impl Settings {
             allow_registration: vars.allow_registration.unwrap_or(common.app_env.is_dev()),
             common,
             redis_url: vars.redis_url,
-            token_service_url: vars.token_service_url.map_or_else(default_token_service_url, Ok)?,
+            token_service_url: url_or_default(vars.token_service_url, "TOKEN_SERVICE_URL", DEFAULT_TOKEN_SERVICE_URL)?,
             trusted_proxies: vars.trusted_proxies.unwrap_or_else(TrustedProxies::none),
             hashing: HashingSettings::from_environment(environment)?,
             lockout: LockoutPolicy { max_failures, window },
@@ -191,14 +191,10 @@ impl AdminSettings {
             app_env,
             internal_api_token: InternalApiToken::from_setting(app_env, vars.internal_api_token)?,
             redis_url: vars.redis_url,
-            token_service_url: vars.token_service_url.map_or_else(default_token_service_url, Ok)?,
+            token_service_url: url_or_default(vars.token_service_url, "TOKEN_SERVICE_URL", DEFAULT_TOKEN_SERVICE_URL)?,
             hashing: HashingSettings::from_environment(environment)?,
         })
     }
-}
-
-fn default_token_service_url() -> Result<Url, SettingsError> {
-    Url::parse(DEFAULT_TOKEN_SERVICE_URL).map_err(|_| SettingsError::new("TOKEN_SERVICE_URL", "has no usable default"))
 }
 
 #[cfg(test)]

@@ -25,7 +25,6 @@ use actix_web::web;
 use auth_client::{PeerMetrics, PeerTimeouts, TokenClient};
 use redis_kit::{RedisMetrics, RedisPool, RedisTimeouts};
 use service_kit::http_app::post_only;
-use service_kit::metrics::MetricsError;
 use service_kit::server::{HttpService, ServiceName, StartError};
 use std::net::SocketAddr;
 
@@ -43,20 +42,19 @@ impl Application {
     /// [`Application::run_until_stopped`].
     pub async fn build(settings: Settings) -> Result<Self, Error> {
         let registry = prometheus::Registry::new();
-        let metric_error = |error: prometheus::Error| StartError::from(MetricsError::from(error));
-        let metrics = AuthnMetrics::register(&registry).map_err(metric_error)?;
+        let metrics = AuthnMetrics::register(&registry).map_err(StartError::from)?;
         let hasher = Hasher::new(&settings.hashing).await?.with_metrics(metrics.hashing());
         let tokens = TokenClient::new(
             settings.token_service_url.as_str(),
             settings.common.internal_api_token.expose(),
             PeerTimeouts::default(),
         )?
-        .with_metrics(PeerMetrics::register(&registry).map_err(metric_error)?);
+        .with_metrics(PeerMetrics::register(&registry).map_err(StartError::from)?);
         let service = match &settings.redis_url {
             Some(url) => {
                 let pool = RedisPool::new(url, RedisTimeouts::default())
                     .map_err(|error| StartError::dependency("the Redis pool", error))?
-                    .with_metrics(RedisMetrics::register(&registry).map_err(metric_error)?);
+                    .with_metrics(RedisMetrics::register(&registry).map_err(StartError::from)?);
                 let state = AppState {
                     users: RedisUserStore::new(pool.clone()),
                     lockout: Lockout::new(RedisFailureStore::new(pool.clone()), settings.lockout),

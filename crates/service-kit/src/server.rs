@@ -28,6 +28,13 @@ pub enum StartError {
     Dependency { dependency: &'static str, reason: String },
 }
 
+impl From<prometheus::Error> for StartError {
+    /// A metric that could not be registered (a name registered twice).
+    fn from(error: prometheus::Error) -> Self {
+        Self::Metrics(MetricsError::from(error))
+    }
+}
+
 impl StartError {
     pub fn dependency(dependency: &'static str, reason: impl std::fmt::Display) -> Self {
         Self::Dependency { dependency, reason: reason.to_string() }

@@ -8,7 +8,7 @@ use auth_jwt::algorithm::SigningAlgorithm;
 use redis_kit::RedisUrl;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use service_kit::settings::{CommonSettings, Environment, SettingsError, de};
+use service_kit::settings::{CommonSettings, Environment, SettingsError, de, url_or_default};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use url::Url;
 
@@ -75,7 +75,7 @@ impl Settings {
             }
             KeySource::SharedSecret(secret)
         } else {
-            KeySource::Jwks { url: vars.jwks_url.map_or_else(default_jwks_url, Ok)? }
+            KeySource::Jwks { url: url_or_default(vars.jwks_url, "JWKS_URL", DEFAULT_JWKS_URL)? }
         };
         Ok(Self {
             common,
@@ -96,10 +96,6 @@ impl Settings {
         }
         defaults
     }
-}
-
-fn default_jwks_url() -> Result<Url, SettingsError> {
-    Url::parse(DEFAULT_JWKS_URL).map_err(|_| SettingsError::new("JWKS_URL", "has no usable default"))
 }
 
 #[cfg(test)]

@@ -22,7 +22,6 @@ use auth_jwt::verify::TokenVerifier;
 use redis_kit::{RedisMetrics, RedisPool, RedisTimeouts};
 use secrecy::ExposeSecret;
 use service_kit::internal_auth::require_internal_token;
-use service_kit::metrics::MetricsError;
 use service_kit::server::{HttpService, ServiceName, StartError};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -50,14 +49,12 @@ impl Application {
         keys.spawn_periodic_refresh();
         let verifier = TokenVerifier::new(settings.algorithm, &settings.issuer, &settings.audience);
         let registry = prometheus::Registry::new();
-        let metrics = SessionMetrics::register(&registry).map_err(MetricsError::from).map_err(StartError::from)?;
+        let metrics = SessionMetrics::register(&registry).map_err(StartError::from)?;
         let service = match &settings.redis_url {
             Some(url) => {
                 let pool = RedisPool::new(url, RedisTimeouts::default())
                     .map_err(|error| StartError::dependency("the Redis pool", error))?
-                    .with_metrics(
-                        RedisMetrics::register(&registry).map_err(MetricsError::from).map_err(StartError::from)?,
-                    );
+                    .with_metrics(RedisMetrics::register(&registry).map_err(StartError::from)?);
                 let state = AppState {
                     store: RedisSessionStore::new(pool),
                     keys,

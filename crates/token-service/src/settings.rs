@@ -10,7 +10,7 @@ use auth_jwt::algorithm::SigningAlgorithm;
 use auth_jwt::keys::SigningKey;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use service_kit::settings::{AppEnv, CommonSettings, Environment, SettingsError, de};
+use service_kit::settings::{AppEnv, CommonSettings, Environment, SettingsError, de, url_or_default};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -80,29 +80,24 @@ impl Settings {
     pub fn from_environment(environment: &Environment) -> Result<Self, SettingsError> {
         let common = CommonSettings::from_environment(environment, DEFAULT_LISTEN_ADDR)?;
         let vars: Vars = environment.read()?;
-        let access_ttl = within(
+        let access_ttl = minutes_within(
             "ACCESS_TOKEN_EXPIRE_MINUTES",
             vars.access_token_expire_minutes,
             DEFAULT_ACCESS_TTL,
             MAX_ACCESS_TTL,
-            "1440",
         )?;
-        let refresh_ttl = within(
+        let refresh_ttl = minutes_within(
             "REFRESH_TOKEN_EXPIRE_MINUTES",
             vars.refresh_token_expire_minutes,
             DEFAULT_REFRESH_TTL,
             MAX_REFRESH_TTL,
-            "527040",
         )?;
         let reuse_grace = vars.refresh_reuse_grace_seconds.unwrap_or_default();
         if reuse_grace > MAX_REUSE_GRACE {
             return Err(SettingsError::new("REFRESH_REUSE_GRACE_SECONDS", "must be between 0 and 300"));
         }
-        let session_service_url = match vars.session_service_url.clone() {
-            Some(url) => url,
-            None => Url::parse(DEFAULT_SESSION_SERVICE_URL)
-                .map_err(|_| SettingsError::new("SESSION_SERVICE_URL", "has no usable default"))?,
-        };
+        let session_service_url =
+            url_or_default(vars.session_service_url.clone(), "SESSION_SERVICE_URL", DEFAULT_SESSION_SERVICE_URL)?;
         let keys = load_keys(&vars, common.app_env)?;
         Ok(Self {
             common,
@@ -127,17 +122,16 @@ impl Settings {
     }
 }
 
-/// A lifetime between one minute and `max` (`max_minutes` says it in the variable's unit).
-fn within(
+/// A lifetime set in whole minutes, between one minute and `max`.
+fn minutes_within(
     variable: &str,
     value: Option<Duration>,
     default: Duration,
     max: Duration,
-    max_minutes: &str,
 ) -> Result<Duration, SettingsError> {
     let value = value.unwrap_or(default);
     if value.is_zero() || value > max {
-        return Err(SettingsError::new(variable, format!("must be between 1 and {max_minutes}")));
+        return Err(SettingsError::new(variable, format!("must be between 1 and {}", max.as_secs() / 60)));
     }
     Ok(value)
 }
@@ -253,6 +247,11 @@ mod tests {
             }
             assert_eq!(error.to_string().lines().count(), 1);
         }
+        let too_long = parse(&[("APP_ENV", "dev"), ("ACCESS_TOKEN_EXPIRE_MINUTES", "1441")]).expect_err("over a day");
+        assert!(too_long.to_string().ends_with("must be between 1 and 1440"), "{too_long}");
+        let too_long =
+            parse(&[("APP_ENV", "dev"), ("REFRESH_TOKEN_EXPIRE_MINUTES", "527041")]).expect_err("over a year");
+        assert!(too_long.to_string().ends_with("must be between 1 and 527040"), "{too_long}");
         let hs256 = parse(&[("APP_ENV", "dev"), ("ALGORITHM", "HS256"), ("SECRET_KEY", "hunter2")]).expect_err("short");
         assert_eq!(hs256.variable(), "SECRET_KEY");
         assert!(!hs256.to_string().contains("hunter2"), "{hs256}");

@@ -17,7 +17,6 @@ use actix_web::web;
 use auth_client::{PeerMetrics, PeerTimeouts, SessionClient};
 use auth_jwt::verify::TokenVerifier;
 use service_kit::internal_auth::require_internal_token;
-use service_kit::metrics::MetricsError;
 use service_kit::server::{HttpService, ServiceName, StartError};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,14 +35,13 @@ impl Application {
     /// [`Application::run_until_stopped`].
     pub async fn build(settings: Settings) -> Result<Self, Error> {
         let registry = prometheus::Registry::new();
-        let metric_error = |error: prometheus::Error| StartError::from(MetricsError::from(error));
         let sessions = SessionClient::new(
             settings.session_service_url.as_str(),
             settings.common.internal_api_token.expose(),
             PeerTimeouts::default(),
         )
         .map_err(|error| StartError::dependency("the session service client", error))?
-        .with_metrics(PeerMetrics::register(&registry).map_err(metric_error)?);
+        .with_metrics(PeerMetrics::register(&registry).map_err(StartError::from)?);
         tracing::info!(algorithm = %settings.keys.algorithm(), kid = %settings.keys.current().kid(), "signing key loaded");
         let state = web::Data::new(AppState {
             minter: Minter::new(
@@ -59,7 +57,7 @@ impl Application {
             sessions,
             refresh_ttl_seconds: whole_seconds(settings.refresh_ttl),
             reuse_grace_seconds: whole_seconds(settings.reuse_grace),
-            metrics: TokenMetrics::register(&registry).map_err(metric_error)?,
+            metrics: TokenMetrics::register(&registry).map_err(StartError::from)?,
         });
         let internal_token = web::Data::new(settings.common.internal_api_token.clone());
         let service =

@@ -106,6 +106,15 @@ impl fmt::Display for SettingsError {
 
 impl std::error::Error for SettingsError {}
 
+/// `value`, or the contract's default for `variable` when it is unset. The default is a constant of
+/// ours, so its failing to parse is a bug; it is still reported as a setting rather than a panic.
+pub fn url_or_default(value: Option<url::Url>, variable: &str, default: &str) -> Result<url::Url, SettingsError> {
+    match value {
+        Some(url) => Ok(url),
+        None => url::Url::parse(default).map_err(|_| SettingsError::new(variable, "has no usable default")),
+    }
+}
+
 /// Loads `.env` from the working directory when present; real environment variables win.
 pub fn load_dotenv() {
     // A missing .env is the normal case in production.
@@ -185,6 +194,14 @@ mod tests {
         let error =
             Environment::from_pairs([("OIDC_CORP_PORT", "x")]).read_prefixed::<Vars>("OIDC_CORP_").expect_err("bad");
         assert_eq!(error.variable(), "OIDC_CORP_PORT");
+    }
+
+    #[test]
+    fn an_unset_url_takes_the_default() {
+        let default = url_or_default(None, "PEER_URL", "http://127.0.0.1:8082").expect("a URL");
+        assert_eq!(default.as_str(), "http://127.0.0.1:8082/");
+        let set = url::Url::parse("https://peer.internal/").expect("a URL");
+        assert_eq!(url_or_default(Some(set.clone()), "PEER_URL", "http://127.0.0.1:8082").expect("a URL"), set);
     }
 
     #[test]
