@@ -41,8 +41,8 @@ pub fn render(document: &utoipa::openapi::OpenApi) -> String {
 }
 
 /// The `GET /openapi.json` answer for an already rendered document.
-pub fn openapi_response(rendered: &str) -> HttpResponse {
-    HttpResponse::Ok().insert_header((CONTENT_TYPE, "application/json")).body(rendered.to_owned())
+pub fn openapi_response(rendered: &'static str) -> HttpResponse {
+    HttpResponse::Ok().insert_header((CONTENT_TYPE, "application/json")).body(rendered)
 }
 
 /// `GET /docs/`: Swagger UI over the service's own `/openapi.json`. Its assets are compiled into the

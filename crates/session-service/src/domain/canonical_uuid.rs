@@ -17,8 +17,11 @@ impl<K> CanonicalUuid<K> {
     /// Accepts only the canonical form, so one id has one spelling (a revoked token can't come back under
     /// another spelling of its id) and a value can't steer a store key or a path.
     pub fn parse(value: &str) -> Option<Self> {
-        let canonical = uuid::Uuid::try_parse(value).ok()?.hyphenated().to_string();
-        (canonical == value).then(|| Self::from_canonical(canonical))
+        // Every request behind the gateway parses three of these (`sub`, `sid`, `jti`): the canonical
+        // form is written on the stack to compare, so only the accepted value is allocated.
+        let mut canonical = uuid::Uuid::encode_buffer();
+        let canonical = uuid::Uuid::try_parse(value).ok()?.hyphenated().encode_lower(&mut canonical);
+        (*canonical == *value).then(|| Self::from_canonical(value.to_owned()))
     }
 
     /// A new random (v4) id.
