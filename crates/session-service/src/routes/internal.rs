@@ -1,6 +1,7 @@
 //! `/internal/` routes, called by the token service only (the internal token is checked by the scope's
 //! middleware): open, rotate, check, look up and end sessions, and revoke access tokens.
 
+use crate::domain::canonical_uuid::CanonicalUuid;
 use crate::domain::jti::Jti;
 use crate::domain::refresh_hash::RefreshHash;
 use crate::domain::session_id::SessionId;
@@ -30,16 +31,9 @@ fn refresh_hash(value: &str) -> Result<RefreshHash, Error> {
     RefreshHash::parse(value).ok_or_else(|| Error::BadRequest("refresh_hash is not a SHA-256 hash".into()))
 }
 
-fn parse_user_id(value: &str) -> Result<UserId, Error> {
-    UserId::parse(value).ok_or_else(|| Error::BadRequest("user_id is not a user id (a UUID)".into()))
-}
-
-fn parse_session_id(value: &str) -> Result<SessionId, Error> {
-    SessionId::parse(value).ok_or_else(|| Error::BadRequest("session_id is not a session id (a UUID)".into()))
-}
-
-fn parse_jti(value: &str) -> Result<Jti, Error> {
-    Jti::parse(value).ok_or_else(|| Error::BadRequest("jti is not a token id (a UUID)".into()))
+/// A `UserId`, `SessionId` or `Jti` from the body field `field`: 400 unless a canonical UUID.
+fn id_field<K>(field: &str, value: &str) -> Result<CanonicalUuid<K>, Error> {
+    CanonicalUuid::parse(value).ok_or_else(|| Error::BadRequest(format!("{field} is not a canonical UUID")))
 }
 
 fn bounded(name: &str, value: &str, max: usize) -> Result<(), Error> {
@@ -77,7 +71,7 @@ pub async fn create<S: SessionStore>(
     body: ApiBody<CreateSessionRequest>,
 ) -> Result<HttpResponse, Error> {
     let request = body.0;
-    let user_id = parse_user_id(&request.user_id)?;
+    let user_id: UserId = id_field("user_id", &request.user_id)?;
     bounded("username", &request.username, MAX_USERNAME_LENGTH)?;
     let ttl_seconds = ttl("ttl_seconds", request.ttl_seconds, MAX_TTL_SECONDS)?;
     if ttl_seconds == 0 {
@@ -149,8 +143,9 @@ pub async fn check<S: SessionStore>(
     body: ApiBody<CheckSessionRequest>,
 ) -> Result<HttpResponse, Error> {
     let request = body.0;
-    let (session_id, user_id, jti) =
-        (parse_session_id(&request.session_id)?, parse_user_id(&request.user_id)?, parse_jti(&request.jti)?);
+    let session_id: SessionId = id_field("session_id", &request.session_id)?;
+    let user_id: UserId = id_field("user_id", &request.user_id)?;
+    let jti: Jti = id_field("jti", &request.jti)?;
     let live = state.store.touch(&session_id, &user_id, &jti, now(), false).await?;
     Ok(HttpResponse::Ok().json(CheckSessionResponse { active: live.is_some() }))
 }
@@ -187,7 +182,7 @@ pub async fn revoke_access<S: SessionStore>(
     body: ApiBody<RevokeAccessRequest>,
 ) -> Result<HttpResponse, Error> {
     let request = body.0;
-    let jti = parse_jti(&request.jti)?;
+    let jti: Jti = id_field("jti", &request.jti)?;
     state.store.revoke_access(&jti, request.expires_at, now()).await?;
     Ok(HttpResponse::Ok().json(RevokeAccessResponse { revoked: true }))
 }
@@ -200,7 +195,7 @@ pub async fn end_user_sessions<S: SessionStore>(
     state: web::Data<AppState<S>>,
     user_id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let user_id = parse_user_id(&user_id)?;
+    let user_id: UserId = id_field("user_id", &user_id)?;
     let invalidated = state.store.end_all(&user_id).await?;
     Ok(HttpResponse::Ok().json(EndedSessions { invalidated }))
 }

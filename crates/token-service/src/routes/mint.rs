@@ -25,8 +25,7 @@ pub async fn mint(state: web::Data<AppState>, body: ApiBody<MintRequest>) -> Res
     }
     // The session service keys sessions by the canonical form of the id; it is parsed here, at token's
     // edge, so that a malformed one is this caller's 400 rather than a refusal from session (a 500 here).
-    let user_id = uuid::Uuid::parse_str(&request.user_id)
-        .map_err(|_| Error::BadRequest("user_id is not a user id (a UUID)".to_owned()))?;
+    let user_id = super::parse_user_id(&request.user_id)?;
     let refresh_token = RefreshToken::generate()?;
     let session = state
         .sessions

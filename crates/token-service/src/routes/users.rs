@@ -16,8 +16,7 @@ use auth_proto::problem::Problem;
     ))]
 #[tracing::instrument(name = "end user sessions", skip(state))]
 pub async fn end_user_sessions(state: web::Data<AppState>, user_id: web::Path<String>) -> Result<HttpResponse, Error> {
-    let user_id = uuid::Uuid::parse_str(&user_id)
-        .map_err(|_| Error::BadRequest("user_id is not a user id (a UUID)".to_owned()))?;
+    let user_id = super::parse_user_id(&user_id)?;
     let ended = state.sessions.end_user_sessions(user_id).await?;
     Ok(HttpResponse::Ok().json(ended))
 }
