@@ -5,7 +5,7 @@
 //! | key | type | holds |
 //! |---|---|---|
 //! | `session:{U}:s` | hash | every session of user `U`, five fields each (below) |
-//! | `session:{U}:u` | sorted set | `U`'s session ids, scored by last use (the least-recently-used order of the cap) |
+//! | `session:{U}:u` | sorted set | `U`'s session ids, scored by last use in microseconds of Redis's clock (the cap's least-recently-used order) |
 //! | `session:{U}:j:J` | string | access token `J` of `U` is revoked; expires when the token would have |
 //!
 //! Fields of session `S` in `session:{U}:s`: `S` (JSON: username, amr, user_agent, ip), `S:t`

@@ -1,7 +1,7 @@
 //! Sessions in process memory, for `APP_ENV=dev` without Redis and for unit tests. Same rules as the
-//! Redis store (see the module docs of `store`), in the same shape: a map of sessions per user, the least
-//! recently used one being the one with the oldest `last_seen_at` (ties: the smaller id, as Redis orders
-//! them). One mutex makes each operation atomic. Expired entries are ignored on read and swept on every
+//! Redis store (see the module docs of `store`), in the same shape: a map of sessions per user, ordered
+//! for the cap by a use counter (Redis uses its clock in microseconds to the same effect). One mutex makes
+//! each operation atomic. Expired entries are ignored on read and swept on every
 //! session creation.
 
 use super::{
@@ -30,6 +30,8 @@ struct StoredSession {
     previous: Option<Previous>,
     /// The last `ROTATED_KEPT` rotated hashes, oldest first.
     rotated: VecDeque<String>,
+    /// When the session was last used, in [`State::uses`]: the least recently used has the smallest.
+    last_used: u64,
 }
 
 impl StoredSession {
@@ -50,9 +52,16 @@ struct State {
     users: HashMap<String, UserSessions>,
     /// (user id, jti) → refused until.
     revoked: HashMap<(String, String), i64>,
+    /// Counts every use of any session: opening, rotating, a touch that records activity.
+    uses: u64,
 }
 
 impl State {
+    fn next_use(&mut self) -> u64 {
+        self.uses += 1;
+        self.uses
+    }
+
     fn sessions(&mut self, user_id: &UserId) -> Option<&mut UserSessions> {
         self.users.get_mut(user_id.as_str())
     }
@@ -94,14 +103,13 @@ impl SessionStore for MemorySessionStore {
         let record = session.record();
         let mut state = self.lock();
         state.sweep(session.now);
+        let last_used = state.next_use();
         let sessions = state.users.entry(session.user_id.as_str().to_owned()).or_default();
         let max = self.max_sessions.get() as usize;
         while sessions.len() >= max {
             let least_recent = sessions
                 .values()
-                .min_by(|a, b| {
-                    (a.record.last_seen_at, &a.record.session_id).cmp(&(b.record.last_seen_at, &b.record.session_id))
-                })
+                .min_by_key(|session| session.last_used)
                 .map(|oldest| oldest.record.session_id.clone());
             match least_recent {
                 Some(session_id) => sessions.remove(&session_id),
@@ -115,6 +123,7 @@ impl SessionStore for MemorySessionStore {
                 current: session.refresh_hash.as_str().to_owned(),
                 previous: None,
                 rotated: VecDeque::new(),
+                last_used,
             },
         );
         Ok(record)
@@ -124,6 +133,7 @@ impl SessionStore for MemorySessionStore {
         let now = rotation.now;
         let presented = &rotation.presented;
         let mut state = self.lock();
+        let used = state.next_use();
         let Some(sessions) = state.sessions(&presented.user_id) else { return Ok(RotationResult::Unknown) };
         let Some(session) = sessions.get_mut(presented.session_id.as_str()).filter(|session| session.is_live(now))
         else {
@@ -138,6 +148,7 @@ impl SessionStore for MemorySessionStore {
             }
             session.record.expires_at = expires_at;
             session.record.last_seen_at = now;
+            session.last_used = used;
             session.rotated.push_back(hash.to_owned());
             while session.rotated.len() > ROTATED_KEPT {
                 session.rotated.pop_front();
@@ -179,6 +190,7 @@ impl SessionStore for MemorySessionStore {
         if state.revoked.get(&revocation).is_some_and(|until| *until > now) {
             return Ok(None);
         }
+        let used = state.next_use();
         let Some(session) = state
             .sessions(user_id)
             .and_then(|sessions| sessions.get_mut(session_id.as_str()))
@@ -188,6 +200,7 @@ impl SessionStore for MemorySessionStore {
         };
         if record_activity && session.record.last_seen_at < now {
             session.record.last_seen_at = now;
+            session.last_used = used;
         }
         Ok(Some(LiveSession {
             created_at: session.record.created_at,

@@ -1,9 +1,10 @@
 //! Every public and internal route of the session service, success and error paths, on Redis.
 
-use crate::helpers::{INTERNAL_TOKEN, assert_problem, random_hash, spawn_app, spawn_app_in_memory};
+use crate::helpers::{INTERNAL_TOKEN, assert_problem, random_hash, spawn_app, spawn_app_in_memory, spawn_app_with};
 use auth_proto::claims::AccessClaims;
 use auth_proto::internal::RevokeAccessResponse;
 use serde_json::json;
+use session_service::domain::max_sessions::MaxSessions;
 use test_support::uuid_for;
 
 #[tokio::test]
@@ -295,4 +296,34 @@ async fn malformed_ids_are_400_on_internal_routes_and_401_in_a_token() {
         assert_problem(app.get_with_token("/session/status", &token).await, 401).await;
     }
     assert_eq!(app.get_with_token("/session/status", &app.access_token(&session)).await.status(), 200);
+}
+
+#[tokio::test]
+async fn opening_more_than_the_cap_ends_the_least_recently_used_session_at_once() {
+    let app = spawn_app_with(MaxSessions::new(2).unwrap()).await;
+    let (first, _) = app.open_session("user-cap").await;
+    let first_token = app.access_token(&first);
+    assert_eq!(app.get_with_token("/session/verify", &first_token).await.status(), 200);
+    let (second, _) = app.open_session("user-cap").await;
+    let (third, _) = app.open_session("user-cap").await;
+    assert_problem(app.get_with_token("/session/verify", &first_token).await, 401).await;
+    assert_problem(app.get_with_token("/session/status", &first_token).await, 401).await;
+    let token = app.access_token(&third);
+    assert_eq!(app.get_with_token("/session/verify", &app.access_token(&second)).await.status(), 200);
+    let listed: serde_json::Value = app.get_with_token("/session/list", &token).await.json().await.unwrap();
+    assert_eq!(listed["sessions"].as_array().unwrap().len(), 2, "{listed}");
+}
+
+#[tokio::test]
+async fn a_new_session_lives_no_longer_than_its_maximum_lifetime() {
+    let app = spawn_app().await;
+    let (session, _) = app.open_session_for("user-lifetime", 3600, 600).await;
+    assert_eq!(session.expires_at - session.created_at, 600);
+    let (session, refresh) = app.open_session_for("user-lifetime", 600, 3600).await;
+    assert_eq!(session.expires_at - session.created_at, 600);
+    let rotate = json!({ "user_id": session.user_id, "session_id": session.session_id, "presented_hash": refresh, "successor_hash": random_hash(), "ttl_seconds": 7200, "max_lifetime_seconds": 3600, "grace_seconds": 0 });
+    let rotated: serde_json::Value =
+        app.post_internal("/internal/sessions/rotate", &rotate).await.json().await.unwrap();
+    let expires_at = rotated["session"]["expires_at"].as_i64().unwrap();
+    assert_eq!(expires_at, session.created_at + 3600, "{rotated}");
 }

@@ -241,6 +241,19 @@ async fn cap_rules<S: SessionStore>(store: &S) {
     assert!(!is_live(store, &first, t + 7).await, "last used at t + 3, before the others");
     assert!(is_live(store, &second, t + 7).await);
 
+    // Uses within one second keep their order.
+    let same_second: Vec<SessionRecord> = {
+        let mut opened = Vec::new();
+        for _ in 0..=CAP {
+            opened.push(store.create(new_session("u-cap-burst", &hash(), t)).await.unwrap());
+        }
+        opened
+    };
+    assert!(!is_live(store, &same_second[0], t).await, "the first of a burst is the least recently used");
+    for later in &same_second[1..] {
+        assert!(is_live(store, later, t).await);
+    }
+
     // Sessions that expired on their own are dropped first: no live session ends for them.
     let short = |label: &str, now: i64| NewSession { expires_at: now + 10, ..new_session(label, &hash(), now) };
     let expiring = store.create(short("u-cap-expiry", t)).await.unwrap();

@@ -10,6 +10,10 @@ local function drop(id)
   redis.call('ZREM', idx, id)
 end
 local ended = 0
+-- The least-recently-used order is Redis's own clock in microseconds (one node holds the user's keys), so
+-- uses within one second keep their order; a string, since Lua would print the number with 14 digits.
+local clock = redis.call('TIME')
+local used = clock[1] .. string.format('%06d', tonumber(clock[2]))
 if redis.call('ZCARD', idx) >= max then
   for _, id in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
     local times = redis.call('HGET', h, id .. ':t')
@@ -24,7 +28,7 @@ if redis.call('ZCARD', idx) >= max then
   end
 end
 redis.call('HSET', h, sid, ARGV[2], sid .. ':t', ARGV[3] .. ' ' .. ARGV[4] .. ' ' .. ARGV[3], sid .. ':r', ARGV[5])
-redis.call('ZADD', idx, now, sid)
+redis.call('ZADD', idx, used, sid)
 -- Both keys live as long as the user's longest session: extended, never shortened.
 for _, key in ipairs({h, idx}) do
   local ttl = redis.call('TTL', key)

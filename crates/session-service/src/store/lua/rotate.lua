@@ -31,7 +31,8 @@ if s[3] == presented then
   else
     redis.call('HDEL', h, sid .. ':g')
   end
-  redis.call('ZADD', idx, now, sid)
+  local clock = redis.call('TIME')
+  redis.call('ZADD', idx, clock[1] .. string.format('%06d', tonumber(clock[2])), sid)
   for _, key in ipairs({h, idx}) do
     local left = redis.call('TTL', key)
     if left < 0 or now + left < ends then redis.call('EXPIREAT', key, ends) end

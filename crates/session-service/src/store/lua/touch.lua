@@ -10,7 +10,8 @@ local now = tonumber(ARGV[2])
 if tonumber(expires) <= now then return false end
 if ARGV[3] == '1' and tonumber(last) < now then
   redis.call('HSET', KEYS[1], ARGV[1] .. ':t', created .. ' ' .. expires .. ' ' .. ARGV[2])
-  redis.call('ZADD', KEYS[3], 'XX', now, ARGV[1])
+  local clock = redis.call('TIME')
+  redis.call('ZADD', KEYS[3], 'XX', clock[1] .. string.format('%06d', tonumber(clock[2])), ARGV[1])
   last = ARGV[2]
 end
 return {created, expires, last}
