@@ -19,6 +19,7 @@ mod refresh_reuse;
 mod register;
 mod revocation;
 mod service_routes;
+mod session_limits;
 mod session_routes;
 mod settings;
 mod shutdown;

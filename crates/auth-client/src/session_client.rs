@@ -34,18 +34,16 @@ impl SessionClient {
         self.http.post("check_session", "/internal/sessions/check", request).await
     }
 
-    /// The session a refresh-token hash currently belongs to; `Refused` 404 when none.
-    #[tracing::instrument(skip_all)]
-    pub async fn lookup_refresh(&self, refresh_hash: &str) -> Result<SessionRecord, ClientError> {
-        let request = RefreshHashRequest { refresh_hash: refresh_hash.to_owned() };
-        self.http.post("lookup_refresh", "/internal/sessions/lookup", &request).await
+    /// The session whose current refresh token this is; `Refused` 404 when none.
+    #[tracing::instrument(skip_all, fields(session_id = %request.session_id))]
+    pub async fn lookup_refresh(&self, request: &RefreshHashRequest) -> Result<SessionRecord, ClientError> {
+        self.http.post("lookup_refresh", "/internal/sessions/lookup", request).await
     }
 
-    /// Ends the session of a refresh-token hash (current or already rotated).
-    #[tracing::instrument(skip_all)]
-    pub async fn end_by_refresh(&self, refresh_hash: &str) -> Result<EndedSessions, ClientError> {
-        let request = RefreshHashRequest { refresh_hash: refresh_hash.to_owned() };
-        self.http.post("end_session", "/internal/sessions/end", &request).await
+    /// Ends the session of a refresh token (current or already rotated).
+    #[tracing::instrument(skip_all, fields(session_id = %request.session_id))]
+    pub async fn end_by_refresh(&self, request: &RefreshHashRequest) -> Result<EndedSessions, ClientError> {
+        self.http.post("end_session", "/internal/sessions/end", request).await
     }
 
     #[tracing::instrument(skip_all, fields(jti = %request.jti))]

@@ -24,6 +24,8 @@ pub struct CreateSessionRequest {
     pub amr: Vec<String>,
     pub refresh_hash: String,
     pub ttl_seconds: i64,
+    /// The session never lives past its creation plus this (`SESSION_MAX_LIFETIME_MINUTES`).
+    pub max_lifetime_seconds: i64,
     #[serde(default)]
     pub user_agent: Option<String>,
     #[serde(default)]
@@ -51,6 +53,10 @@ pub struct SessionRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RotateRequest {
+    /// The user and session the presented refresh token names (it carries both), so the session service
+    /// finds the session without a lookup by hash.
+    pub user_id: String,
+    pub session_id: String,
     pub presented_hash: String,
     pub successor_hash: String,
     /// With a grace window only: the successor token sealed with a key only the presented token derives,
@@ -58,6 +64,8 @@ pub struct RotateRequest {
     #[serde(default)]
     pub sealed_successor: Option<String>,
     pub ttl_seconds: i64,
+    /// No rotation extends the session past its creation plus this (`SESSION_MAX_LIFETIME_MINUTES`).
+    pub max_lifetime_seconds: i64,
     pub grace_seconds: i64,
 }
 
@@ -96,10 +104,12 @@ pub struct CheckSessionResponse {
     pub active: bool,
 }
 
-/// token → session, lookups and revocations by refresh-token hash.
+/// token → session, lookups and revocations of a refresh token: the user and session it names, and its hash.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshHashRequest {
+    pub user_id: String,
+    pub session_id: String,
     pub refresh_hash: String,
 }
 
@@ -107,6 +117,8 @@ pub struct RefreshHashRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevokeAccessRequest {
+    /// The token's `sub`: revocations are kept with the user's sessions.
+    pub user_id: String,
     pub jti: String,
     pub expires_at: i64,
 }

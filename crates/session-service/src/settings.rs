@@ -4,6 +4,7 @@
 //! already typed; [`Settings::from_environment`] adds the common ones and the rules across variables.
 //! A missing or malformed setting is a [`SettingsError`] naming the variable without echoing its value.
 
+use crate::domain::max_sessions::MaxSessions;
 use auth_jwt::algorithm::SigningAlgorithm;
 use redis_kit::RedisUrl;
 use secrecy::{ExposeSecret, SecretString};
@@ -40,6 +41,8 @@ pub struct Settings {
     pub issuer: String,
     /// `JWT_AUDIENCE`
     pub audience: String,
+    /// `MAX_SESSIONS_PER_USER`
+    pub max_sessions_per_user: MaxSessions,
 }
 
 /// This service's own variables.
@@ -57,6 +60,8 @@ struct Vars {
     jwt_issuer: Option<String>,
     #[serde(default, deserialize_with = "de::optional")]
     jwt_audience: Option<String>,
+    #[serde(default, deserialize_with = "de::optional")]
+    max_sessions_per_user: Option<MaxSessions>,
 }
 
 impl Settings {
@@ -84,6 +89,7 @@ impl Settings {
             key_source,
             issuer: vars.jwt_issuer.unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
             audience: vars.jwt_audience.unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),
+            max_sessions_per_user: vars.max_sessions_per_user.unwrap_or_default(),
         })
     }
 
@@ -114,6 +120,7 @@ mod tests {
         assert!(matches!(&settings.key_source, KeySource::Jwks { url } if url.as_str() == DEFAULT_JWKS_URL));
         assert_eq!((settings.issuer.as_str(), settings.audience.as_str()), (DEFAULT_ISSUER, DEFAULT_AUDIENCE));
         assert_eq!(settings.embedded_defaults().len(), 1);
+        assert_eq!(settings.max_sessions_per_user.get(), 100);
         assert_eq!(settings.common.embedded_defaults().len(), 1, "the dev internal token");
     }
 
@@ -148,6 +155,9 @@ mod tests {
             ("SECRET_KEY", "hunter2"),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "hunter2"),
             ("SHUTDOWN_DRAIN_SECONDS", "hunter2"),
+            ("MAX_SESSIONS_PER_USER", "hunter2"),
+            ("MAX_SESSIONS_PER_USER", "0"),
+            ("MAX_SESSIONS_PER_USER", "1001"),
         ] {
             let mut pairs = vec![("APP_ENV", "dev")];
             if variable == "SECRET_KEY" {

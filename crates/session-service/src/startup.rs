@@ -56,7 +56,7 @@ impl Application {
                     .map_err(|error| StartError::dependency("the Redis pool", error))?
                     .with_metrics(RedisMetrics::register(&registry).map_err(StartError::from)?);
                 let state = AppState {
-                    store: RedisSessionStore::new(pool),
+                    store: RedisSessionStore::new(pool, settings.max_sessions_per_user),
                     keys,
                     verifier,
                     verified: VerifiedTokens::default(),
@@ -66,7 +66,7 @@ impl Application {
             }
             None => {
                 let state = AppState {
-                    store: MemorySessionStore::new(),
+                    store: MemorySessionStore::new(settings.max_sessions_per_user),
                     keys,
                     verifier,
                     verified: VerifiedTokens::default(),

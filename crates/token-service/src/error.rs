@@ -25,6 +25,8 @@ pub enum Error {
     SessionService(#[from] ClientError),
     #[error("signing failed: {0}")]
     Signing(#[from] KeyError),
+    #[error("unexpected answer: {0}")]
+    UnexpectedAnswer(&'static str),
     #[error("refresh token handling failed: {0}")]
     RefreshToken(#[from] RefreshTokenError),
     #[error(transparent)]
@@ -73,6 +75,7 @@ impl Error {
             Error::SessionService(_)
             | Error::Signing(_)
             | Error::RefreshToken(_)
+            | Error::UnexpectedAnswer(_)
             | Error::Settings(_)
             | Error::Start(_)
             | Error::Serve(_) => HttpProblem::internal(),

@@ -59,6 +59,7 @@ impl Minter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::refresh_token::RefreshSecret;
     use auth_jwt::algorithm::SigningAlgorithm;
     use auth_jwt::keys::SigningKey;
     use auth_jwt::verify::TokenVerifier;
@@ -84,7 +85,8 @@ mod tests {
         let now = auth_proto::clock::now();
         let mut live = session();
         live.expires_at = now + 3_600;
-        let response = minter.token_response(&live, RefreshToken::generate().unwrap(), now).unwrap();
+        let refresh = RefreshToken::new(uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), RefreshSecret::generate().unwrap());
+        let response = minter.token_response(&live, refresh, now).unwrap();
         assert_eq!(response.token_type, "Bearer");
         assert_eq!(response.expires_in, 1800);
         assert_eq!(response.refresh_expires_in, 3_600);

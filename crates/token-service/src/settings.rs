@@ -23,6 +23,7 @@ pub const DEFAULT_ISSUER: &str = "auth-platform";
 pub const DEFAULT_AUDIENCE: &str = "api";
 pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(30 * 60);
 pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(20_160 * 60);
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(43_200 * 60);
 /// Access tokens live at most a day: a revocation list entry lives as long as the token it refuses.
 const MAX_ACCESS_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// Refresh tokens live at most a year.
@@ -48,6 +49,8 @@ pub struct Settings {
     pub refresh_ttl: Duration,
     /// `REFRESH_REUSE_GRACE_SECONDS`
     pub reuse_grace: Duration,
+    /// `SESSION_MAX_LIFETIME_MINUTES`: no refresh extends a session past its creation plus this.
+    pub max_lifetime: Duration,
 }
 
 /// This service's own variables.
@@ -73,6 +76,8 @@ struct Vars {
     refresh_token_expire_minutes: Option<Duration>,
     #[serde(default, deserialize_with = "de::seconds")]
     refresh_reuse_grace_seconds: Option<Duration>,
+    #[serde(default, deserialize_with = "de::minutes")]
+    session_max_lifetime_minutes: Option<Duration>,
 }
 
 impl Settings {
@@ -92,6 +97,13 @@ impl Settings {
             DEFAULT_REFRESH_TTL,
             MAX_REFRESH_TTL,
         )?;
+        // Bounded like refresh tokens: the session service stores no session longer than that.
+        let max_lifetime = minutes_within(
+            "SESSION_MAX_LIFETIME_MINUTES",
+            vars.session_max_lifetime_minutes,
+            DEFAULT_MAX_LIFETIME,
+            MAX_REFRESH_TTL,
+        )?;
         let reuse_grace = vars.refresh_reuse_grace_seconds.unwrap_or_default();
         if reuse_grace > MAX_REUSE_GRACE {
             return Err(SettingsError::new("REFRESH_REUSE_GRACE_SECONDS", "must be between 0 and 300"));
@@ -108,6 +120,7 @@ impl Settings {
             access_ttl,
             refresh_ttl,
             reuse_grace,
+            max_lifetime,
         })
     }
 
@@ -192,6 +205,7 @@ mod tests {
         assert_eq!(settings.session_service_url.as_str(), "http://127.0.0.1:8083/");
         assert_eq!((settings.access_ttl, settings.refresh_ttl), (DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL));
         assert_eq!(settings.reuse_grace, Duration::ZERO);
+        assert_eq!(settings.max_lifetime, Duration::from_secs(30 * 24 * 3600), "30 days");
         assert_eq!(settings.embedded_defaults().len(), 1);
         assert_eq!(settings.common.embedded_defaults().len(), 1, "the dev internal token");
     }
@@ -211,8 +225,10 @@ mod tests {
             ("JWT_PREVIOUS_KEY_FILES", &previous_paths),
             ("ACCESS_TOKEN_EXPIRE_MINUTES", "5"),
             ("REFRESH_REUSE_GRACE_SECONDS", "10"),
+            ("SESSION_MAX_LIFETIME_MINUTES", "60"),
         ])
         .expect("valid");
+        assert_eq!(settings.max_lifetime, Duration::from_secs(3600));
         assert!(!settings.keys.is_ephemeral());
         assert_eq!(settings.keys.previous().len(), 1);
         assert_eq!(settings.access_ttl, Duration::from_secs(300));
@@ -238,6 +254,9 @@ mod tests {
             ("REFRESH_TOKEN_EXPIRE_MINUTES", "527041"),
             ("REFRESH_REUSE_GRACE_SECONDS", "301"),
             ("REFRESH_REUSE_GRACE_SECONDS", "-1"),
+            ("SESSION_MAX_LIFETIME_MINUTES", "hunter2"),
+            ("SESSION_MAX_LIFETIME_MINUTES", "0"),
+            ("SESSION_MAX_LIFETIME_MINUTES", "527041"),
         ] {
             let error = parse(&[("APP_ENV", "dev"), (variable, value)]).expect_err(variable);
             assert_eq!(error.variable(), variable, "{value}");

@@ -56,6 +56,7 @@ impl Application {
             audience: settings.audience.clone(),
             sessions,
             refresh_ttl_seconds: whole_seconds(settings.refresh_ttl),
+            max_lifetime_seconds: whole_seconds(settings.max_lifetime),
             reuse_grace_seconds: whole_seconds(settings.reuse_grace),
             metrics: TokenMetrics::register(&registry).map_err(StartError::from)?,
         });

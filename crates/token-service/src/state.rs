@@ -16,6 +16,9 @@ pub struct AppState {
     pub audience: String,
     pub sessions: SessionClient,
     pub refresh_ttl_seconds: i64,
+    /// `SESSION_MAX_LIFETIME_MINUTES`: the session service caps every session at its creation plus this,
+    /// and `refresh_expires_in` comes from the capped `expires_at` it answers with.
+    pub max_lifetime_seconds: i64,
     pub reuse_grace_seconds: i64,
     pub metrics: TokenMetrics,
 }

@@ -3,6 +3,7 @@
 pub mod canonical_uuid;
 pub mod clock;
 pub mod jti;
+pub mod max_sessions;
 pub mod refresh_hash;
 pub mod session_id;
 pub mod user_id;

@@ -8,7 +8,7 @@ use crate::domain::session_id::SessionId;
 use crate::domain::user_id::UserId;
 use crate::error::Error;
 use crate::state::AppState;
-use crate::store::{NewSession, Rotation, RotationResult, SessionStore};
+use crate::store::{NewSession, RefreshRef, Rotation, RotationResult, SessionStore};
 use actix_web::{HttpResponse, web};
 use auth_proto::clock::now;
 use auth_proto::internal::SessionRecord;
@@ -27,8 +27,26 @@ const MAX_USER_AGENT_LENGTH: usize = 256;
 const MAX_IP_LENGTH: usize = 64;
 const MAX_SEALED_LENGTH: usize = 512;
 
-fn refresh_hash(value: &str) -> Result<RefreshHash, Error> {
-    RefreshHash::parse(value).ok_or_else(|| Error::BadRequest("refresh_hash is not a SHA-256 hash".into()))
+fn refresh_hash(field: &str, value: &str) -> Result<RefreshHash, Error> {
+    RefreshHash::parse(value).ok_or_else(|| Error::BadRequest(format!("{field} is not a SHA-256 hash")))
+}
+
+/// A refresh token's session and hash, from the fields the token service read out of the token.
+fn refresh_ref(user_id: &str, session_id: &str, hash_field: &str, hash: &str) -> Result<RefreshRef, Error> {
+    Ok(RefreshRef {
+        user_id: id_field("user_id", user_id)?,
+        session_id: id_field("session_id", session_id)?,
+        hash: refresh_hash(hash_field, hash)?,
+    })
+}
+
+/// The maximum lifetime a caller asks for: positive, and no longer than the longest session stored.
+fn max_lifetime(value: i64) -> Result<i64, Error> {
+    let seconds = ttl("max_lifetime_seconds", value, MAX_TTL_SECONDS)?;
+    if seconds == 0 {
+        return Err(Error::BadRequest("max_lifetime_seconds must be positive".into()));
+    }
+    Ok(seconds)
 }
 
 /// A `UserId`, `SessionId` or `Jti` from the body field `field`: 400 unless a canonical UUID.
@@ -77,15 +95,16 @@ pub async fn create<S: SessionStore>(
     if ttl_seconds == 0 {
         return Err(Error::BadRequest("ttl_seconds must be positive".into()));
     }
+    let max_lifetime_seconds = max_lifetime(request.max_lifetime_seconds)?;
     let now = now();
     let session = NewSession {
         session_id: SessionId::generate(),
-        refresh_hash: refresh_hash(&request.refresh_hash)?,
+        refresh_hash: refresh_hash("refresh_hash", &request.refresh_hash)?,
         user_id,
         username: request.username,
         amr: request.amr,
         now,
-        expires_at: now + ttl_seconds,
+        expires_at: now + ttl_seconds.min(max_lifetime_seconds),
         user_agent: truncated(request.user_agent, MAX_USER_AGENT_LENGTH),
         ip: truncated(request.ip, MAX_IP_LENGTH),
     };
@@ -112,11 +131,12 @@ pub async fn rotate<S: SessionStore>(
         _ => None,
     };
     let rotation = Rotation {
-        presented: refresh_hash(&request.presented_hash)?,
-        successor: refresh_hash(&request.successor_hash)?,
+        presented: refresh_ref(&request.user_id, &request.session_id, "presented_hash", &request.presented_hash)?,
+        successor: refresh_hash("successor_hash", &request.successor_hash)?,
         sealed_successor,
         now: now(),
         ttl_seconds: ttl("ttl_seconds", request.ttl_seconds, MAX_TTL_SECONDS)?,
+        max_lifetime_seconds: max_lifetime(request.max_lifetime_seconds)?,
         grace_seconds,
     };
     let response = match state.store.rotate(rotation).await? {
@@ -157,8 +177,9 @@ pub async fn lookup<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<RefreshHashRequest>,
 ) -> Result<HttpResponse, Error> {
-    let hash = refresh_hash(&body.0.refresh_hash)?;
-    let record = state.store.find_by_refresh(&hash, now()).await?.ok_or(Error::SessionNotFound)?;
+    let request = body.0;
+    let refresh = refresh_ref(&request.user_id, &request.session_id, "refresh_hash", &request.refresh_hash)?;
+    let record = state.store.find_by_refresh(&refresh, now()).await?.ok_or(Error::SessionNotFound)?;
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -169,8 +190,9 @@ pub async fn end_by_refresh<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<RefreshHashRequest>,
 ) -> Result<HttpResponse, Error> {
-    let hash = refresh_hash(&body.0.refresh_hash)?;
-    let invalidated = state.store.end_by_refresh(&hash).await?;
+    let request = body.0;
+    let refresh = refresh_ref(&request.user_id, &request.session_id, "refresh_hash", &request.refresh_hash)?;
+    let invalidated = state.store.end_by_refresh(&refresh).await?;
     Ok(HttpResponse::Ok().json(EndedSessions { invalidated }))
 }
 
@@ -182,8 +204,9 @@ pub async fn revoke_access<S: SessionStore>(
     body: ApiBody<RevokeAccessRequest>,
 ) -> Result<HttpResponse, Error> {
     let request = body.0;
+    let user_id: UserId = id_field("user_id", &request.user_id)?;
     let jti: Jti = id_field("jti", &request.jti)?;
-    state.store.revoke_access(&jti, request.expires_at, now()).await?;
+    state.store.revoke_access(&user_id, &jti, request.expires_at, now()).await?;
     Ok(HttpResponse::Ok().json(RevokeAccessResponse { revoked: true }))
 }
 

@@ -2,17 +2,25 @@
 //! (`dev` and unit tests). Both keep the same rules:
 //!
 //! - a session lives until `expires_at`; every rotation moves `expires_at` to now + the refresh lifetime
-//!   (a sliding session), and nothing is kept past it;
-//! - a refresh-token family is the session: the current token's hash is `current`, every earlier one is
-//!   `rotated`; presenting a rotated hash ends the session, except within the grace window while its
-//!   successor is still current, when the same sealed successor is handed back;
+//!   (a sliding session), but never past `created_at` + the maximum lifetime the caller gives, and
+//!   nothing is kept past it;
+//! - a refresh-token family is the session: the current token's hash is current, earlier ones are
+//!   rotated (the last [`ROTATED_KEPT`] of them are remembered); presenting a rotated hash ends the
+//!   session, except within the grace window while its successor is still current, when the same sealed
+//!   successor is handed back; a hash the session never had is merely unknown (it ends nothing);
+//! - a refresh token is found through its session: the caller names the user and session it belongs to
+//!   (the token service carries both in the token), so no lookup by hash alone is ever needed;
+//! - a user holds at most [`MaxSessions`] live sessions: opening one more ends the least recently used
+//!   (created, refreshed or seen by `touch` longest ago), atomically, so concurrent opens never leave more;
 //! - rotation and reuse detection are atomic (one Lua script in Redis, one lock in memory);
 //! - the hot-path check (`touch`) is one round trip: session alive, owned by the user, jti not revoked.
 
+pub mod keys;
 pub mod memory_store;
 pub mod redis_store;
 
 use crate::domain::jti::Jti;
+pub use crate::domain::max_sessions::MaxSessions;
 use crate::domain::refresh_hash::RefreshHash;
 use crate::domain::session_id::SessionId;
 use crate::domain::user_id::UserId;
@@ -26,6 +34,19 @@ pub enum StoreError {
     Redis(#[from] redis_kit::RedisError),
     #[error("the store answered something unexpected: {0}")]
     Corrupt(String),
+}
+
+/// How many rotated refresh-token hashes a session remembers for reuse detection. A token older than
+/// that many rotations is refused as unknown rather than ending the session; the bound keeps a client
+/// that refreshes in a loop from growing its session without limit.
+pub const ROTATED_KEPT: usize = 100;
+
+/// Where a refresh token's session lives: the user and session the token service reads from the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshRef {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub hash: RefreshHash,
 }
 
 /// A session to open.
@@ -59,16 +80,25 @@ impl NewSession {
     }
 }
 
-/// A refresh to perform: the presented token's hash and its would-be successor.
+/// A refresh to perform: the presented token (its session and hash) and its would-be successor.
 #[derive(Debug, Clone)]
 pub struct Rotation {
-    pub presented: RefreshHash,
+    pub presented: RefreshRef,
     pub successor: RefreshHash,
     /// Kept only with a grace window, to be handed back to a retry within it.
     pub sealed_successor: Option<String>,
     pub now: i64,
     pub ttl_seconds: i64,
+    /// No rotation moves `expires_at` past `created_at` plus this.
+    pub max_lifetime_seconds: i64,
     pub grace_seconds: i64,
+}
+
+impl Rotation {
+    /// The session's new end: the refresh lifetime from now, capped by its maximum lifetime.
+    pub fn expires_at(&self, created_at: i64) -> i64 {
+        (self.now + self.ttl_seconds).min(created_at.saturating_add(self.max_lifetime_seconds))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +124,7 @@ pub struct LiveSession {
 }
 
 pub trait SessionStore: Clone + Send + Sync + 'static {
+    /// Opens the session; at the user's cap, first ends their least recently used session(s).
     fn create(&self, session: NewSession) -> impl Future<Output = Result<SessionRecord, StoreError>> + Send;
 
     fn rotate(&self, rotation: Rotation) -> impl Future<Output = Result<RotationResult, StoreError>> + Send;
@@ -118,34 +149,26 @@ pub trait SessionStore: Clone + Send + Sync + 'static {
     /// Ends every session of the user; returns how many were live.
     fn end_all(&self, user_id: &UserId) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// The live session whose current refresh token has this hash.
+    /// The live session whose current refresh token this is.
     fn find_by_refresh(
         &self,
-        hash: &RefreshHash,
+        refresh: &RefreshRef,
         now: i64,
     ) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
 
-    /// Ends the session of a refresh-token hash, current or rotated; returns how many ended (0 or 1).
-    fn end_by_refresh(&self, hash: &RefreshHash) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Ends the session of a refresh token, current or rotated; returns how many ended (0 or 1).
+    fn end_by_refresh(&self, refresh: &RefreshRef) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// Refuses the access token `jti` until `expires_at`.
+    /// Refuses the access token `jti` of `user_id` until `expires_at`.
     fn revoke_access(
         &self,
+        user_id: &UserId,
         jti: &Jti,
         expires_at: i64,
         now: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
-
-/// The amr list is stored as one comma-separated field.
-pub(crate) fn join_amr(amr: &[String]) -> String {
-    amr.join(",")
-}
-
-pub(crate) fn split_amr(amr: &str) -> Vec<String> {
-    amr.split(',').filter(|part| !part.is_empty()).map(str::to_owned).collect()
 }
 
 /// Revocations outlive the token by the verification skew, so a token within its skew stays refused.

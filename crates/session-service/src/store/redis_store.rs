@@ -1,146 +1,178 @@
-//! Sessions in Redis. Layout, under a prefix (default `session:`):
-//!
-//! - `s:{sid}`: hash of the session (user_id, username, amr, created_at, expires_at, last_seen_at,
-//!   user_agent, ip, refresh = hash of the current refresh token), expiring at `expires_at`;
-//! - `u:{user_id}`: sorted set of the user's session ids scored by `expires_at`;
-//! - `r:{hash}`: hash of one refresh token (sid, state `current`|`rotated`, successor, sealed successor,
-//!   rotated_at), expiring with its session;
-//! - `j:{jti}`: a revoked access token, expiring when the token would have.
-//!
-//! Every multi-key change is one Lua script, so it is atomic and one round trip. The scripts build keys
-//! from the prefix, so they need a single Redis node (or Sentinel), not Redis Cluster.
+//! Sessions in Redis, one hash and one index per user, every key under `session:{user_id}` (the layout is
+//! in [`super::keys`]). Every operation is one Lua script naming all its keys in `KEYS`, all in one hash
+//! slot, so it is atomic, one round trip, and runs unchanged on a single node, Sentinel or Redis Cluster.
+//! The scripts that walk a user's sessions (create at the cap, list, logout-all) walk at most the cap.
 
+use super::keys::UserKeys;
 use super::{
-    LiveSession, NewSession, REVOCATION_MARGIN_SECONDS, Rotation, RotationResult, SessionStore, StoreError, join_amr,
-    split_amr,
+    LiveSession, MaxSessions, NewSession, REVOCATION_MARGIN_SECONDS, ROTATED_KEPT, RefreshRef, Rotation,
+    RotationResult, SessionStore, StoreError,
 };
 use crate::domain::jti::Jti;
-use crate::domain::refresh_hash::RefreshHash;
 use crate::domain::session_id::SessionId;
 use crate::domain::user_id::UserId;
 use auth_proto::internal::SessionRecord;
-use redis::Script;
+use redis::{FromRedisValue, Script, ScriptInvocation};
 use redis_kit::RedisPool;
+use serde::{Deserialize, Serialize};
 use std::sync::{Arc, LazyLock};
 
-static CREATE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/create.lua")));
-static ROTATE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/rotate.lua")));
-static TOUCH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/touch.lua")));
-static LIST: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/list.lua")));
-static END: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/end.lua")));
-static END_ALL: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/end_all.lua")));
-static FIND_BY_REFRESH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/find_by_refresh.lua")));
-static END_BY_REFRESH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/end_by_refresh.lua")));
+/// Every script's source, by name: the scripts below, and the layout test that reads them all.
+const SOURCES: [(&str, &str); 9] = [
+    ("create", include_str!("lua/create.lua")),
+    ("rotate", include_str!("lua/rotate.lua")),
+    ("touch", include_str!("lua/touch.lua")),
+    ("list", include_str!("lua/list.lua")),
+    ("end", include_str!("lua/end.lua")),
+    ("end_all", include_str!("lua/end_all.lua")),
+    ("find_by_refresh", include_str!("lua/find_by_refresh.lua")),
+    ("end_by_refresh", include_str!("lua/end_by_refresh.lua")),
+    ("revoke", include_str!("lua/revoke.lua")),
+];
 
-/// Fields per session record in script answers.
-const RECORD_FIELDS: usize = 9;
+static CREATE: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[0].1));
+static ROTATE: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[1].1));
+static TOUCH: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[2].1));
+static LIST: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[3].1));
+static END: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[4].1));
+static END_ALL: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[5].1));
+static FIND_BY_REFRESH: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[6].1));
+static END_BY_REFRESH: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[7].1));
+static REVOKE: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[8].1));
+
+/// The part of a session that never changes, stored as one JSON field.
+#[derive(Debug, Serialize, Deserialize)]
+struct SessionInfo {
+    username: String,
+    amr: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user_agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ip: Option<String>,
+}
 
 #[derive(Debug, Clone)]
 pub struct RedisSessionStore {
     pool: RedisPool,
     prefix: Arc<str>,
+    max_sessions: MaxSessions,
 }
 
 impl RedisSessionStore {
     pub const DEFAULT_PREFIX: &'static str = "session:";
 
-    pub fn new(pool: RedisPool) -> Self {
-        Self::with_prefix(pool, Self::DEFAULT_PREFIX)
+    pub fn new(pool: RedisPool, max_sessions: MaxSessions) -> Self {
+        Self { pool, prefix: Arc::from(Self::DEFAULT_PREFIX), max_sessions }
     }
 
-    pub fn with_prefix(pool: RedisPool, prefix: &str) -> Self {
-        Self { pool, prefix: Arc::from(prefix) }
+    /// The keys of `user_id`, for the store and for tests that look at the layout.
+    pub fn keys(&self, user_id: &UserId) -> UserKeys {
+        UserKeys::new(&self.prefix, user_id)
     }
 
-    fn session_key(&self, session_id: &SessionId) -> String {
-        format!("{}s:{session_id}", self.prefix)
+    async fn run<T: FromRedisValue + Send + 'static>(
+        &self,
+        operation: &'static str,
+        invocation: ScriptInvocation<'static>,
+    ) -> Result<T, StoreError> {
+        Ok(self
+            .pool
+            .run(operation, |mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .await?)
     }
 
-    fn user_key(&self, user_id: &UserId) -> String {
-        format!("{}u:{user_id}", self.prefix)
-    }
-
-    fn refresh_key(&self, hash: &RefreshHash) -> String {
-        format!("{}r:{}", self.prefix, hash.as_str())
-    }
-
-    fn revoked_key(&self, jti: &Jti) -> String {
-        format!("{}j:{jti}", self.prefix)
+    /// Every write goes through here: opening, rotating, ending sessions and revoking tokens complete
+    /// when this returns, so a durability step (waiting for a replica) belongs here and nowhere else.
+    async fn write<T: FromRedisValue + Send + 'static>(
+        &self,
+        operation: &'static str,
+        invocation: ScriptInvocation<'static>,
+    ) -> Result<T, StoreError> {
+        self.run(operation, invocation).await
     }
 }
 
-fn record_from(fields: &[String]) -> Result<SessionRecord, StoreError> {
-    let [session_id, user_id, username, amr, created_at, expires_at, last_seen_at, user_agent, ip] = fields else {
-        return Err(StoreError::Corrupt(format!("a session record has {} fields", fields.len())));
-    };
-    let number = |value: &str| value.parse::<i64>().map_err(|_| StoreError::Corrupt("a time is not a number".into()));
-    let optional = |value: &String| (!value.is_empty()).then(|| value.clone());
+/// A session record from its ids, its JSON info and its `created_at expires_at last_seen_at` field.
+fn record_from(session_id: &str, user_id: &UserId, info: &str, times: &str) -> Result<SessionRecord, StoreError> {
+    let info: SessionInfo =
+        serde_json::from_str(info).map_err(|_| StoreError::Corrupt("a session's info is not JSON".into()))?;
+    let live = times_from(times)?;
     Ok(SessionRecord {
-        session_id: session_id.clone(),
-        user_id: user_id.clone(),
-        username: username.clone(),
-        amr: split_amr(amr),
-        created_at: number(created_at)?,
-        expires_at: number(expires_at)?,
-        last_seen_at: number(last_seen_at)?,
-        user_agent: optional(user_agent),
-        ip: optional(ip),
+        session_id: session_id.to_owned(),
+        user_id: user_id.as_str().to_owned(),
+        username: info.username,
+        amr: info.amr,
+        created_at: live.created_at,
+        expires_at: live.expires_at,
+        last_seen_at: live.last_seen_at,
+        user_agent: info.user_agent,
+        ip: info.ip,
     })
+}
+
+fn times_from(times: &str) -> Result<LiveSession, StoreError> {
+    let mut numbers = times.split(' ').map(str::parse::<i64>);
+    match (numbers.next(), numbers.next(), numbers.next(), numbers.next()) {
+        (Some(Ok(created_at)), Some(Ok(expires_at)), Some(Ok(last_seen_at)), None) => {
+            Ok(LiveSession { created_at, expires_at, last_seen_at })
+        }
+        _ => Err(StoreError::Corrupt("a session's times are malformed".into())),
+    }
 }
 
 impl SessionStore for RedisSessionStore {
     async fn create(&self, session: NewSession) -> Result<SessionRecord, StoreError> {
+        let keys = self.keys(&session.user_id);
+        let info = serde_json::to_string(&SessionInfo {
+            username: session.username.clone(),
+            amr: session.amr.clone(),
+            user_agent: session.user_agent.clone(),
+            ip: session.ip.clone(),
+        })
+        .map_err(|error| StoreError::Corrupt(error.to_string()))?;
         let mut invocation = CREATE.prepare_invoke();
         invocation
-            .key(self.session_key(&session.session_id))
-            .key(self.user_key(&session.user_id))
-            .key(self.refresh_key(&session.refresh_hash))
+            .key(keys.sessions())
+            .key(keys.index())
             .arg(session.session_id.as_str())
-            .arg(session.user_id.as_str())
-            .arg(&session.username)
-            .arg(join_amr(&session.amr))
+            .arg(info)
             .arg(session.now)
             .arg(session.expires_at)
-            .arg(session.user_agent.as_deref().unwrap_or_default())
-            .arg(session.ip.as_deref().unwrap_or_default())
-            .arg(session.refresh_hash.as_str());
-        self.pool
-            .run(
-                "create_session",
-                |mut connection| async move { invocation.invoke_async::<i64>(&mut connection).await },
-            )
-            .await?;
+            .arg(session.refresh_hash.as_str())
+            .arg(self.max_sessions.get());
+        let ended: u64 = self.write("create_session", invocation).await?;
+        if ended > 0 {
+            tracing::info!(ended, "least recently used sessions ended to stay within MAX_SESSIONS_PER_USER");
+        }
         Ok(session.record())
     }
 
     async fn rotate(&self, rotation: Rotation) -> Result<RotationResult, StoreError> {
+        let presented = &rotation.presented;
+        let keys = self.keys(&presented.user_id);
         let mut invocation = ROTATE.prepare_invoke();
         invocation
-            .key(self.refresh_key(&rotation.presented))
-            .key(self.refresh_key(&rotation.successor))
-            .arg(&*self.prefix)
-            .arg(rotation.now)
-            .arg(rotation.ttl_seconds)
-            .arg(rotation.grace_seconds)
+            .key(keys.sessions())
+            .key(keys.index())
+            .arg(presented.session_id.as_str())
+            .arg(presented.hash.as_str())
             .arg(rotation.successor.as_str())
             .arg(rotation.sealed_successor.as_deref().unwrap_or_default())
-            .arg(rotation.presented.as_str());
-        let answer: Vec<String> = self
-            .pool
-            .run("rotate_refresh", |mut connection| async move {
-                invocation.invoke_async::<Vec<String>>(&mut connection).await
-            })
-            .await?;
-        match answer.split_first() {
-            Some((outcome, rest)) if outcome == "rotated" => Ok(RotationResult::Rotated(record_from(rest)?)),
-            Some((outcome, rest)) if outcome == "grace" && rest.len() == RECORD_FIELDS + 1 => {
-                Ok(RotationResult::Grace {
-                    session: record_from(&rest[..RECORD_FIELDS])?,
-                    sealed_successor: rest[RECORD_FIELDS].clone(),
-                })
+            .arg(rotation.now)
+            .arg(rotation.ttl_seconds)
+            .arg(rotation.max_lifetime_seconds)
+            .arg(rotation.grace_seconds)
+            .arg(ROTATED_KEPT);
+        let answer: Vec<String> = self.write("rotate_refresh", invocation).await?;
+        let record =
+            |info: &str, times: &str| record_from(presented.session_id.as_str(), &presented.user_id, info, times);
+        match answer.as_slice() {
+            [outcome, info, times] if outcome == "rotated" => Ok(RotationResult::Rotated(record(info, times)?)),
+            [outcome, info, times, sealed] if outcome == "grace" => {
+                Ok(RotationResult::Grace { session: record(info, times)?, sealed_successor: sealed.clone() })
             }
-            Some((outcome, _)) if outcome == "unknown" => Ok(RotationResult::Unknown),
-            Some((outcome, _)) if outcome == "reused" => Ok(RotationResult::Reused),
+            [outcome] if outcome == "unknown" => Ok(RotationResult::Unknown),
+            [outcome] if outcome == "reused" => Ok(RotationResult::Reused),
             _ => Err(StoreError::Corrupt("unexpected rotation answer".into())),
         }
     }
@@ -153,19 +185,18 @@ impl SessionStore for RedisSessionStore {
         now: i64,
         record_activity: bool,
     ) -> Result<Option<LiveSession>, StoreError> {
+        let keys = self.keys(user_id);
         let mut invocation = TOUCH.prepare_invoke();
         invocation
-            .key(self.session_key(session_id))
-            .key(self.revoked_key(jti))
-            .arg(user_id.as_str())
+            .key(keys.sessions())
+            .key(keys.revoked(jti))
+            .key(keys.index())
+            .arg(session_id.as_str())
             .arg(now)
             .arg(if record_activity { "1" } else { "0" });
-        let answer: Option<Vec<i64>> = self
-            .pool
-            .run("touch_session", |mut connection| async move {
-                invocation.invoke_async::<Option<Vec<i64>>>(&mut connection).await
-            })
-            .await?;
+        // Only `last_seen_at` and the session's place in the LRU order change here: losing that to a
+        // failover costs nothing, so the hot path never waits for a replica.
+        let answer: Option<Vec<i64>> = self.run("touch_session", invocation).await?;
         match answer.as_deref() {
             None => Ok(None),
             Some([created_at, expires_at, last_seen_at]) => {
@@ -176,79 +207,118 @@ impl SessionStore for RedisSessionStore {
     }
 
     async fn list(&self, user_id: &UserId, now: i64) -> Result<Vec<SessionRecord>, StoreError> {
+        let keys = self.keys(user_id);
         let mut invocation = LIST.prepare_invoke();
-        invocation.key(self.user_key(user_id)).arg(&*self.prefix).arg(now);
-        let flat: Vec<String> = self
-            .pool
-            .run("list_sessions", |mut connection| async move {
-                invocation.invoke_async::<Vec<String>>(&mut connection).await
+        invocation.key(keys.sessions()).key(keys.index()).arg(now);
+        let flat: Vec<String> = self.run("list_sessions", invocation).await?;
+        let mut sessions = flat
+            .chunks(3)
+            .map(|chunk| match chunk {
+                [session_id, info, times] => record_from(session_id, user_id, info, times),
+                _ => Err(StoreError::Corrupt("unexpected list answer".into())),
             })
-            .await?;
-        let mut sessions = flat.chunks(RECORD_FIELDS).map(record_from).collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
         sessions.sort_by_key(|session| session.created_at);
         Ok(sessions)
     }
 
     async fn end(&self, user_id: &UserId, session_id: &SessionId) -> Result<bool, StoreError> {
+        let keys = self.keys(user_id);
         let mut invocation = END.prepare_invoke();
-        invocation
-            .key(self.session_key(session_id))
-            .key(self.user_key(user_id))
-            .arg(&*self.prefix)
-            .arg(user_id.as_str())
-            .arg(session_id.as_str());
-        let ended: i64 = self
-            .pool
-            .run("end_session", |mut connection| async move { invocation.invoke_async(&mut connection).await })
-            .await?;
+        invocation.key(keys.sessions()).key(keys.index()).arg(session_id.as_str()).arg(auth_proto::clock::now());
+        let ended: i64 = self.write("end_session", invocation).await?;
         Ok(ended == 1)
     }
 
     async fn end_all(&self, user_id: &UserId) -> Result<u64, StoreError> {
+        let keys = self.keys(user_id);
         let mut invocation = END_ALL.prepare_invoke();
-        invocation.key(self.user_key(user_id)).arg(&*self.prefix);
-        let ended: u64 = self
-            .pool
-            .run("end_all_sessions", |mut connection| async move { invocation.invoke_async(&mut connection).await })
-            .await?;
-        Ok(ended)
+        invocation.key(keys.sessions()).key(keys.index()).arg(auth_proto::clock::now());
+        self.write("end_all_sessions", invocation).await
     }
 
-    async fn find_by_refresh(&self, hash: &RefreshHash, now: i64) -> Result<Option<SessionRecord>, StoreError> {
+    async fn find_by_refresh(&self, refresh: &RefreshRef, now: i64) -> Result<Option<SessionRecord>, StoreError> {
+        let keys = self.keys(&refresh.user_id);
         let mut invocation = FIND_BY_REFRESH.prepare_invoke();
-        invocation.key(self.refresh_key(hash)).arg(&*self.prefix).arg(now);
-        let fields: Option<Vec<String>> = self
-            .pool
-            .run("find_by_refresh", |mut connection| async move { invocation.invoke_async(&mut connection).await })
-            .await?;
-        fields.as_deref().map(record_from).transpose()
+        invocation.key(keys.sessions()).arg(refresh.session_id.as_str()).arg(refresh.hash.as_str()).arg(now);
+        let fields: Option<Vec<String>> = self.run("find_by_refresh", invocation).await?;
+        match fields.as_deref() {
+            None => Ok(None),
+            Some([info, times]) => record_from(refresh.session_id.as_str(), &refresh.user_id, info, times).map(Some),
+            Some(_) => Err(StoreError::Corrupt("unexpected lookup answer".into())),
+        }
     }
 
-    async fn end_by_refresh(&self, hash: &RefreshHash) -> Result<u64, StoreError> {
+    async fn end_by_refresh(&self, refresh: &RefreshRef) -> Result<u64, StoreError> {
+        let keys = self.keys(&refresh.user_id);
         let mut invocation = END_BY_REFRESH.prepare_invoke();
-        invocation.key(self.refresh_key(hash)).arg(&*self.prefix);
-        let ended: u64 = self
-            .pool
-            .run("end_by_refresh", |mut connection| async move { invocation.invoke_async(&mut connection).await })
-            .await?;
-        Ok(ended)
+        invocation
+            .key(keys.sessions())
+            .key(keys.index())
+            .arg(refresh.session_id.as_str())
+            .arg(refresh.hash.as_str())
+            .arg(auth_proto::clock::now());
+        self.write("end_by_refresh", invocation).await
     }
 
-    async fn revoke_access(&self, jti: &Jti, expires_at: i64, now: i64) -> Result<(), StoreError> {
+    async fn revoke_access(&self, user_id: &UserId, jti: &Jti, expires_at: i64, now: i64) -> Result<(), StoreError> {
         let until = expires_at + REVOCATION_MARGIN_SECONDS;
         if until <= now {
             return Ok(());
         }
-        let key = self.revoked_key(jti);
-        self.pool
-            .run("revoke_access", |mut connection| async move {
-                redis::cmd("SET").arg(key).arg(1).arg("EXAT").arg(until).query_async::<()>(&mut connection).await
-            })
-            .await?;
+        let mut invocation = REVOKE.prepare_invoke();
+        invocation.key(self.keys(user_id).revoked(jti)).arg(until);
+        let _: i64 = self.write("revoke_access", invocation).await?;
         Ok(())
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(self.pool.ping().await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_parse_only_in_their_one_shape() {
+        assert_eq!(times_from("1 2 3").unwrap(), LiveSession { created_at: 1, expires_at: 2, last_seen_at: 3 });
+        for bad in ["", "1 2", "1 2 3 4", "1 x 3", "1  2 3"] {
+            assert!(times_from(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Redis Cluster needs every key a script touches to be passed in `KEYS` (a key built inside Lua may
+    /// live on another node). A one-node cluster only catches declared keys in different slots, so this
+    /// reads the scripts: every command's key is `KEYS[n]`, or a local bound to `KEYS[n]` once at the top.
+    #[test]
+    fn every_key_a_script_touches_comes_from_keys() {
+        let aliases = [("h", "KEYS[1]"), ("idx", "KEYS[2]")];
+        for (name, source) in SOURCES {
+            let is_key = |arg: &str| {
+                // `key` is the loop variable of `for _, key in ipairs({h, idx})`.
+                let looped = arg == "key" && source.contains("for _, key in ipairs({h, idx}) do");
+                arg.starts_with("KEYS[") || aliases.iter().any(|(alias, _)| *alias == arg) || looped
+            };
+            for call in source.split("redis.call(").skip(1) {
+                let args: Vec<&str> = call.split(')').next().unwrap_or_default().split(',').map(str::trim).collect();
+                let command = args.first().copied().unwrap_or_default();
+                // Commands whose every argument is a key; the others take one key first.
+                let keys = if ["'DEL'", "'EXISTS'"].contains(&command) { args.get(1..) } else { args.get(1..2) };
+                for key in keys.unwrap_or_default() {
+                    assert!(is_key(key), "{name}: {command} on {key}");
+                }
+            }
+            for line in source.lines().filter(|line| line.starts_with("local h") || line.starts_with("local idx")) {
+                let (names, values) = line.trim_start_matches("local ").split_once(" = ").unwrap_or_default();
+                for (bound, value) in names.split(", ").zip(values.split(", ")) {
+                    if let Some((_, expected)) = aliases.iter().find(|(alias, _)| *alias == bound) {
+                        assert_eq!(value, *expected, "{name}: {line}");
+                    }
+                }
+            }
+            assert!(!source.contains("KEYS[1] ..") && !source.contains("KEYS[2] .."), "{name} builds a key");
+        }
     }
 }

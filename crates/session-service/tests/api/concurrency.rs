@@ -6,7 +6,7 @@ use auth_proto::clock::now;
 use session_service::domain::refresh_hash::RefreshHash;
 use session_service::domain::session_id::SessionId;
 use session_service::domain::user_id::UserId;
-use session_service::store::{NewSession, Rotation, RotationResult, SessionStore};
+use session_service::store::{NewSession, RefreshRef, Rotation, RotationResult, SessionStore};
 use test_support::{RedisServer, uuid_for};
 
 const CONCURRENT: usize = 20;
@@ -16,7 +16,7 @@ async fn race(grace_seconds: i64) -> Vec<RotationResult> {
     let store = redis_store(&redis);
     let t = now();
     let presented = RefreshHash::parse(&random_hash()).unwrap();
-    store
+    let session = store
         .create(NewSession {
             session_id: SessionId::generate(),
             user_id: UserId::parse(&uuid_for("racer")).unwrap(),
@@ -30,6 +30,11 @@ async fn race(grace_seconds: i64) -> Vec<RotationResult> {
         })
         .await
         .unwrap();
+    let presented = RefreshRef {
+        user_id: UserId::parse(&session.user_id).unwrap(),
+        session_id: SessionId::parse(&session.session_id).unwrap(),
+        hash: presented,
+    };
     let attempts = (0..CONCURRENT).map(|_| {
         let store = store.clone();
         let presented = presented.clone();
@@ -42,6 +47,7 @@ async fn race(grace_seconds: i64) -> Vec<RotationResult> {
                     successor,
                     now: t,
                     ttl_seconds: 3600,
+                    max_lifetime_seconds: 7200,
                     grace_seconds,
                 })
                 .await

@@ -8,6 +8,7 @@ use auth_proto::clock::now;
 use auth_proto::internal::{CreateSessionRequest, SessionRecord};
 use secrecy::SecretString;
 use service_kit::settings::CommonSettings;
+use session_service::domain::max_sessions::MaxSessions;
 use session_service::settings::{KeySource, Settings};
 use session_service::startup::Application;
 use test_support::{RedisServer, uuid_for};
@@ -16,6 +17,7 @@ pub const SECRET: &str = "a-test-secret-that-is-long-enough-for-hs256";
 pub const INTERNAL_TOKEN: &str = "internal-token-for-tests-0123456789abcdef";
 pub const ISSUER: &str = "auth-platform";
 pub const AUDIENCE: &str = "api";
+pub const MAX_LIFETIME_SECONDS: i64 = 30 * 24 * 3600;
 
 pub struct TestApp {
     pub address: String,
@@ -32,12 +34,17 @@ pub fn settings(redis_url: Option<String>) -> Settings {
         key_source: KeySource::SharedSecret(SecretString::from(SECRET)),
         issuer: ISSUER.into(),
         audience: AUDIENCE.into(),
+        max_sessions_per_user: MaxSessions::DEFAULT,
     }
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(MaxSessions::DEFAULT).await
+}
+
+pub async fn spawn_app_with(max_sessions_per_user: MaxSessions) -> TestApp {
     let redis = RedisServer::start();
-    let app = Application::build(settings(Some(redis.url()))).await.unwrap();
+    let app = Application::build(Settings { max_sessions_per_user, ..settings(Some(redis.url())) }).await.unwrap();
     start(app, Some(redis))
 }
 
@@ -95,13 +102,24 @@ impl TestApp {
     /// Opens a session through the internal API, as the token service does, for the user named `user`
     /// (its id is `uuid_for(user)`).
     pub async fn open_session(&self, user: &str) -> (SessionRecord, String) {
+        self.open_session_for(user, 3600, MAX_LIFETIME_SECONDS).await
+    }
+
+    /// [`TestApp::open_session`] with a refresh lifetime and a maximum lifetime.
+    pub async fn open_session_for(
+        &self,
+        user: &str,
+        ttl_seconds: i64,
+        max_lifetime_seconds: i64,
+    ) -> (SessionRecord, String) {
         let refresh_hash = random_hash();
         let request = CreateSessionRequest {
             user_id: uuid_for(user),
             username: format!("name-of-{user}"),
             amr: vec!["pwd".into()],
             refresh_hash: refresh_hash.clone(),
-            ttl_seconds: 3600,
+            ttl_seconds,
+            max_lifetime_seconds,
             user_agent: Some("test-agent/1.0".into()),
             ip: Some("192.0.2.7".into()),
         };

@@ -5,6 +5,7 @@
 mod concurrency;
 mod helpers;
 mod outage;
+mod redis_cluster;
 mod routes;
 mod security;
 mod store_contract;

@@ -1,9 +1,10 @@
 //! Every public and internal route of the session service, success and error paths, on Redis.
 
-use crate::helpers::{INTERNAL_TOKEN, assert_problem, random_hash, spawn_app, spawn_app_in_memory};
+use crate::helpers::{INTERNAL_TOKEN, assert_problem, random_hash, spawn_app, spawn_app_in_memory, spawn_app_with};
 use auth_proto::claims::AccessClaims;
 use auth_proto::internal::RevokeAccessResponse;
 use serde_json::json;
+use session_service::domain::max_sessions::MaxSessions;
 use test_support::uuid_for;
 
 #[tokio::test]
@@ -117,7 +118,7 @@ async fn verify_answers_identity_headers_with_an_empty_body() {
 #[tokio::test]
 async fn internal_routes_need_the_internal_token() {
     let app = spawn_app().await;
-    let body = json!({ "user_id": uuid_for("u"), "username": "u", "amr": ["pwd"], "refresh_hash": random_hash(), "ttl_seconds": 60 });
+    let body = json!({ "user_id": uuid_for("u"), "username": "u", "amr": ["pwd"], "refresh_hash": random_hash(), "ttl_seconds": 60, "max_lifetime_seconds": 60 });
     let without = app.client.post(app.url("/internal/sessions")).json(&body).send().await.unwrap();
     assert_problem(without, 401).await;
     let wrong = app.client.post(app.url("/internal/sessions")).bearer_auth("wrong").json(&body).send().await.unwrap();
@@ -131,12 +132,16 @@ async fn internal_routes_need_the_internal_token() {
 async fn internal_bad_input_is_400_and_stores_nothing() {
     let app = spawn_app().await;
     let (session, _) = app.open_session("user-9").await;
-    let bad_hash = json!({ "user_id": uuid_for("user-9"), "username": "u", "amr": ["pwd"], "refresh_hash": "short", "ttl_seconds": 60 });
+    let bad_hash = json!({ "user_id": uuid_for("user-9"), "username": "u", "amr": ["pwd"], "refresh_hash": "short", "ttl_seconds": 60, "max_lifetime_seconds": 60 });
     assert_problem(app.post_internal("/internal/sessions", &bad_hash).await, 400).await;
-    let bad_ttl = json!({ "user_id": uuid_for("user-9"), "username": "u", "amr": ["pwd"], "refresh_hash": random_hash(), "ttl_seconds": -5 });
+    let bad_ttl = json!({ "user_id": uuid_for("user-9"), "username": "u", "amr": ["pwd"], "refresh_hash": random_hash(), "ttl_seconds": -5, "max_lifetime_seconds": 60 });
     assert_problem(app.post_internal("/internal/sessions", &bad_ttl).await, 400).await;
-    let bad_user = json!({ "user_id": "user-9", "username": "u", "amr": ["pwd"], "refresh_hash": random_hash(), "ttl_seconds": 60 });
+    let bad_user = json!({ "user_id": "user-9", "username": "u", "amr": ["pwd"], "refresh_hash": random_hash(), "ttl_seconds": 60, "max_lifetime_seconds": 60 });
     assert_problem(app.post_internal("/internal/sessions", &bad_user).await, 400).await;
+    for lifetime in [json!(0), json!(-1), json!(400 * 24 * 3600), json!(null)] {
+        let bad_lifetime = json!({ "user_id": uuid_for("user-9"), "username": "u", "amr": ["pwd"], "refresh_hash": random_hash(), "ttl_seconds": 60, "max_lifetime_seconds": lifetime });
+        assert_problem(app.post_internal("/internal/sessions", &bad_lifetime).await, 400).await;
+    }
     assert_problem(app.post_internal("/internal/sessions/rotate", &json!({ "presented_hash": 1 })).await, 400).await;
     let list = app.get_with_token("/session/list", &app.access_token(&session)).await;
     let body: serde_json::Value = list.json().await.unwrap();
@@ -146,8 +151,8 @@ async fn internal_bad_input_is_400_and_stores_nothing() {
 #[tokio::test]
 async fn internal_rotation_answers_401_for_unknown_and_reused_tokens() {
     let app = spawn_app().await;
-    let (_, refresh) = app.open_session("user-10").await;
-    let rotate = |presented: String| json!({ "presented_hash": presented, "successor_hash": random_hash(), "sealed_successor": "sealed", "ttl_seconds": 600, "grace_seconds": 0 });
+    let (session, refresh) = app.open_session("user-10").await;
+    let rotate = |presented: String| json!({ "user_id": session.user_id, "session_id": session.session_id, "presented_hash": presented, "successor_hash": random_hash(), "sealed_successor": "sealed", "ttl_seconds": 600, "max_lifetime_seconds": 3600, "grace_seconds": 0 });
     let unknown = app.post_internal("/internal/sessions/rotate", &rotate(random_hash())).await;
     assert_eq!(unknown.headers().get("www-authenticate").unwrap(), "Bearer error=\"invalid_token\"");
     let unknown = assert_problem(unknown, 401).await;
@@ -167,8 +172,12 @@ async fn revoked_access_tokens_are_refused_while_the_session_lives() {
     let revoked = app.key.sign(&claims).unwrap();
     // Used once first, so that its verification is cached: revocation must still win.
     assert_eq!(app.get_with_token("/session/status", &revoked).await.status(), 200);
-    let response =
-        app.post_internal("/internal/revocations", &json!({ "jti": claims.jti, "expires_at": claims.exp })).await;
+    let response = app
+        .post_internal(
+            "/internal/revocations",
+            &json!({ "user_id": claims.sub, "jti": claims.jti, "expires_at": claims.exp }),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let answer: RevokeAccessResponse = response.json().await.unwrap();
     assert_eq!(answer, RevokeAccessResponse { revoked: true });
@@ -232,13 +241,20 @@ async fn the_openapi_document_lists_every_route_and_metrics_are_served() {
 #[tokio::test]
 async fn a_grace_window_needs_a_sealed_successor_and_none_is_kept_without_one() {
     let app = spawn_app().await;
-    let (_, refresh) = app.open_session("user-grace").await;
-    let without_sealed =
-        json!({ "presented_hash": refresh, "successor_hash": random_hash(), "ttl_seconds": 600, "grace_seconds": 5 });
+    let (session, refresh) = app.open_session("user-grace").await;
+    let ids = json!({ "user_id": session.user_id, "session_id": session.session_id, "max_lifetime_seconds": 3600 });
+    let with = |mut body: serde_json::Value| {
+        body.as_object_mut().unwrap().extend(ids.as_object().unwrap().clone());
+        body
+    };
+    let without_sealed = with(
+        json!({ "presented_hash": refresh, "successor_hash": random_hash(), "ttl_seconds": 600, "grace_seconds": 5 }),
+    );
     assert_problem(app.post_internal("/internal/sessions/rotate", &without_sealed).await, 400).await;
     // Strict mode: no sealed successor is needed, and the token rotates.
-    let strict =
-        json!({ "presented_hash": refresh, "successor_hash": random_hash(), "ttl_seconds": 600, "grace_seconds": 0 });
+    let strict = with(
+        json!({ "presented_hash": refresh, "successor_hash": random_hash(), "ttl_seconds": 600, "grace_seconds": 0 }),
+    );
     assert_eq!(app.post_internal("/internal/sessions/rotate", &strict).await.status(), 200);
 }
 
@@ -258,8 +274,15 @@ async fn malformed_ids_are_400_on_internal_routes_and_401_in_a_token() {
     let check = json!({ "session_id": good.sid, "user_id": good.sub, "jti": good.jti });
     let live: serde_json::Value = app.post_internal("/internal/sessions/check", &check).await.json().await.unwrap();
     assert_eq!(live["active"], true);
-    let revoke = json!({ "jti": "../s:x", "expires_at": good.exp });
-    assert_problem(app.post_internal("/internal/revocations", &revoke).await, 400).await;
+    for (user_id, jti) in [(good.sub.as_str(), "../s:x"), ("}:s", good.jti.as_str())] {
+        let revoke = json!({ "user_id": user_id, "jti": jti, "expires_at": good.exp });
+        assert_problem(app.post_internal("/internal/revocations", &revoke).await, 400).await;
+    }
+    for (user_id, session_id) in [(good.sub.as_str(), "x"), ("{other}", good.sid.as_str())] {
+        let refresh = json!({ "user_id": user_id, "session_id": session_id, "refresh_hash": random_hash() });
+        assert_problem(app.post_internal("/internal/sessions/lookup", &refresh).await, 400).await;
+        assert_problem(app.post_internal("/internal/sessions/end", &refresh).await, 400).await;
+    }
     let uppercase = good.sub.to_uppercase();
     let path = format!("/internal/users/{uppercase}/sessions/invalidate");
     assert_problem(app.post_internal(&path, &json!({})).await, 400).await;
@@ -273,4 +296,34 @@ async fn malformed_ids_are_400_on_internal_routes_and_401_in_a_token() {
         assert_problem(app.get_with_token("/session/status", &token).await, 401).await;
     }
     assert_eq!(app.get_with_token("/session/status", &app.access_token(&session)).await.status(), 200);
+}
+
+#[tokio::test]
+async fn opening_more_than_the_cap_ends_the_least_recently_used_session_at_once() {
+    let app = spawn_app_with(MaxSessions::new(2).unwrap()).await;
+    let (first, _) = app.open_session("user-cap").await;
+    let first_token = app.access_token(&first);
+    assert_eq!(app.get_with_token("/session/verify", &first_token).await.status(), 200);
+    let (second, _) = app.open_session("user-cap").await;
+    let (third, _) = app.open_session("user-cap").await;
+    assert_problem(app.get_with_token("/session/verify", &first_token).await, 401).await;
+    assert_problem(app.get_with_token("/session/status", &first_token).await, 401).await;
+    let token = app.access_token(&third);
+    assert_eq!(app.get_with_token("/session/verify", &app.access_token(&second)).await.status(), 200);
+    let listed: serde_json::Value = app.get_with_token("/session/list", &token).await.json().await.unwrap();
+    assert_eq!(listed["sessions"].as_array().unwrap().len(), 2, "{listed}");
+}
+
+#[tokio::test]
+async fn a_new_session_lives_no_longer_than_its_maximum_lifetime() {
+    let app = spawn_app().await;
+    let (session, _) = app.open_session_for("user-lifetime", 3600, 600).await;
+    assert_eq!(session.expires_at - session.created_at, 600);
+    let (session, refresh) = app.open_session_for("user-lifetime", 600, 3600).await;
+    assert_eq!(session.expires_at - session.created_at, 600);
+    let rotate = json!({ "user_id": session.user_id, "session_id": session.session_id, "presented_hash": refresh, "successor_hash": random_hash(), "ttl_seconds": 7200, "max_lifetime_seconds": 3600, "grace_seconds": 0 });
+    let rotated: serde_json::Value =
+        app.post_internal("/internal/sessions/rotate", &rotate).await.json().await.unwrap();
+    let expires_at = rotated["session"]["expires_at"].as_i64().unwrap();
+    assert_eq!(expires_at, session.created_at + 3600, "{rotated}");
 }

@@ -57,7 +57,7 @@ async fn introspect_access(state: &AppState, token: &str) -> Result<IntrospectRe
 }
 
 async fn introspect_refresh(state: &AppState, token: &RefreshToken) -> Result<IntrospectResponse, Error> {
-    let session = match state.sessions.lookup_refresh(&token.hash()).await {
+    let session = match state.sessions.lookup_refresh(&token.session_request()).await {
         Ok(session) => session,
         Err(error) if error.is_refused_with(404) => return Ok(IntrospectResponse::default()),
         Err(error) => return Err(error.into()),

@@ -1,6 +1,6 @@
 //! `POST /internal/tokens` (authn only): open a session for an authenticated user and mint its tokens.
 
-use crate::domain::refresh_token::RefreshToken;
+use crate::domain::refresh_token::{RefreshSecret, RefreshToken};
 use crate::error::Error;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -26,19 +26,25 @@ pub async fn mint(state: web::Data<AppState>, body: ApiBody<MintRequest>) -> Res
     // The session service keys sessions by the canonical form of the id; it is parsed here, at token's
     // edge, so that a malformed one is this caller's 400 rather than a refusal from session (a 500 here).
     let user_id = super::parse_user_id(&request.user_id)?;
-    let refresh_token = RefreshToken::generate()?;
+    // The token names its session, which does not exist yet: the session is opened with the hash of the
+    // random part, and the token is put together from the ids it comes back with.
+    let secret = RefreshSecret::generate()?;
     let session = state
         .sessions
         .create(&CreateSessionRequest {
             user_id: user_id.hyphenated().to_string(),
             username: request.username,
             amr: request.amr,
-            refresh_hash: refresh_token.hash(),
+            refresh_hash: secret.hash(),
             ttl_seconds: state.refresh_ttl_seconds,
+            max_lifetime_seconds: state.max_lifetime_seconds,
             user_agent: request.user_agent,
             ip: request.ip,
         })
         .await?;
+    let session_id = uuid::Uuid::parse_str(&session.session_id)
+        .map_err(|_| Error::UnexpectedAnswer("the session service named a session that is not a UUID"))?;
+    let refresh_token = RefreshToken::new(user_id, session_id, secret);
     let response = state.minter.token_response(&session, refresh_token, now())?;
     Ok(HttpResponse::Ok().json(response))
 }

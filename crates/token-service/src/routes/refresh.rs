@@ -36,12 +36,15 @@ async fn rotate(state: &AppState, request: RefreshRequest) -> Result<(TokenRespo
         return Err(Error::UnsupportedGrantType);
     }
     let presented = RefreshToken::parse(&request.refresh_token).ok_or(Error::RefreshRefused { reused: false })?;
-    let successor = RefreshToken::generate()?;
+    let successor = presented.successor()?;
     let rotation = RotateRequest {
+        user_id: presented.user_id().hyphenated().to_string(),
+        session_id: presented.session_id().hyphenated().to_string(),
         presented_hash: presented.hash(),
         successor_hash: successor.hash(),
         sealed_successor: (state.reuse_grace_seconds > 0).then(|| presented.seal(&successor)).transpose()?,
         ttl_seconds: state.refresh_ttl_seconds,
+        max_lifetime_seconds: state.max_lifetime_seconds,
         grace_seconds: state.reuse_grace_seconds,
     };
     let rotated = state.sessions.rotate(&rotation).await.map_err(Error::from_rotation_failure)?;

@@ -31,14 +31,15 @@ pub async fn revoke(state: web::Data<AppState>, body: ApiBody<TokenRequest>) -> 
         // Only tokens this service signed and that are still valid need recording; anything else is inert.
         match state.verifier.verify(&token, state.keys.verification()) {
             Ok(claims) => {
-                state.sessions.revoke_access(&RevokeAccessRequest { jti: claims.jti, expires_at: claims.exp }).await?;
+                let request = RevokeAccessRequest { user_id: claims.sub, jti: claims.jti, expires_at: claims.exp };
+                state.sessions.revoke_access(&request).await?;
                 tracing::info!(session_id = %claims.sid, "access token revoked");
                 RevokedKind::AccessToken
             }
             Err(_) => RevokedKind::Unknown,
         }
     } else if let Some(refresh_token) = RefreshToken::parse(&token) {
-        let ended = state.sessions.end_by_refresh(&refresh_token.hash()).await?;
+        let ended = state.sessions.end_by_refresh(&refresh_token.session_request()).await?;
         tracing::info!(ended = ended.invalidated, "refresh token revoked");
         if ended.invalidated > 0 { RevokedKind::RefreshToken } else { RevokedKind::Unknown }
     } else {

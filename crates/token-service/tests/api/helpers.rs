@@ -25,6 +25,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use test_support::uuid_for;
+use token_service::domain::refresh_token::{RefreshSecret, RefreshToken};
 use token_service::keyring::KeyRing;
 use token_service::settings::Settings;
 use token_service::startup::Application;
@@ -35,6 +36,7 @@ pub const ISSUER: &str = "auth-platform";
 pub const AUDIENCE: &str = "api";
 pub const ACCESS_TTL_SECONDS: i64 = 1800;
 pub const REFRESH_TTL_SECONDS: i64 = 3600;
+pub const MAX_LIFETIME_SECONDS: i64 = 7200;
 /// The problem type the session service gives a reused refresh token.
 pub const REUSED: &str = "urn:auth-platform:problem:refresh-token-reused";
 /// The problem type the session service gives an unknown, expired or revoked refresh token.
@@ -71,6 +73,7 @@ pub fn settings(options: Options, session_url: &str) -> Settings {
         access_ttl: Duration::from_secs(ACCESS_TTL_SECONDS.unsigned_abs()),
         refresh_ttl: Duration::from_secs(REFRESH_TTL_SECONDS.unsigned_abs()),
         reuse_grace: Duration::from_secs(options.grace_seconds),
+        max_lifetime: Duration::from_secs(MAX_LIFETIME_SECONDS.unsigned_abs()),
     }
 }
 
@@ -169,7 +172,20 @@ impl TestApp {
 /// The stored form of a refresh token, computed here independently of the service's code: base64url
 /// (no padding) of its SHA-256.
 pub fn refresh_hash(refresh_token: &str) -> String {
-    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, refresh_token.as_bytes()))
+    let random_part = &refresh_token[43..];
+    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, random_part.as_bytes()))
+}
+
+/// The routing part a refresh token of this user's session starts with: base64url of both ids' bytes.
+pub fn routing_part(user_id: &str, session_id: &str) -> String {
+    let mut bytes = uuid::Uuid::parse_str(user_id).expect("a user id").as_bytes().to_vec();
+    bytes.extend_from_slice(uuid::Uuid::parse_str(session_id).expect("a session id").as_bytes());
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A well-formed refresh token of a session nobody opened.
+pub fn unknown_refresh_token() -> RefreshToken {
+    RefreshToken::new(uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), RefreshSecret::generate().expect("random bytes"))
 }
 
 /// The claims of a JWT, read without verifying it (the tests that verify use the JWKS).

@@ -2,8 +2,8 @@
 //! asks the session service, and what it answers authn.
 
 use crate::helpers::{
-    ACCESS_TTL_SECONDS, AUDIENCE, INTERNAL_TOKEN, ISSUER, REFRESH_TTL_SECONDS, assert_problem, claims, refresh_hash,
-    spawn_app,
+    ACCESS_TTL_SECONDS, AUDIENCE, INTERNAL_TOKEN, ISSUER, MAX_LIFETIME_SECONDS, REFRESH_TTL_SECONDS, assert_problem,
+    claims, refresh_hash, routing_part, spawn_app,
 };
 use test_support::uuid_for;
 
@@ -21,6 +21,11 @@ async fn minting_opens_a_session_with_the_refresh_tokens_hash_never_the_token() 
     assert_eq!(create.user_agent.as_deref(), Some("tests/1.0"));
     assert_eq!(create.ip.as_deref(), Some("203.0.113.7"));
     assert_eq!(create.ttl_seconds, REFRESH_TTL_SECONDS);
+    assert_eq!(create.max_lifetime_seconds, MAX_LIFETIME_SECONDS);
+    assert!(
+        tokens.refresh_token.starts_with(&routing_part(&uuid_for("u1"), &tokens.session_id)),
+        "the refresh token starts with its user's and session's ids"
+    );
     assert_eq!(create.refresh_hash, refresh_hash(&tokens.refresh_token));
     let sent = serde_json::to_string(create).unwrap();
     assert!(!sent.contains(&tokens.refresh_token), "the refresh token itself never leaves the token service");

@@ -3,10 +3,9 @@
 //! refreshes and the session really ending are tested end to end in `tests/e2e/`.
 
 use crate::helpers::{
-    INVALID_REFRESH, Options, REFRESH_TTL_SECONDS, REUSED, RotateAnswer, assert_problem, claims, refresh_hash,
-    spawn_app, spawn_with,
+    INVALID_REFRESH, MAX_LIFETIME_SECONDS, Options, REFRESH_TTL_SECONDS, REUSED, RotateAnswer, assert_problem, claims,
+    refresh_hash, spawn_app, spawn_with, unknown_refresh_token,
 };
-use token_service::domain::refresh_token::RefreshToken;
 
 #[tokio::test]
 async fn refresh_rotates_by_hash_and_keeps_the_session() {
@@ -27,6 +26,9 @@ async fn refresh_rotates_by_hash_and_keeps_the_session() {
     assert_eq!(rotation.presented_hash, refresh_hash(&tokens.refresh_token));
     assert_eq!(rotation.successor_hash, refresh_hash(&refreshed.refresh_token));
     assert_eq!(rotation.ttl_seconds, REFRESH_TTL_SECONDS);
+    assert_eq!(rotation.max_lifetime_seconds, MAX_LIFETIME_SECONDS);
+    assert_eq!(rotation.session_id, tokens.session_id, "the refresh token names its session");
+    assert_eq!(rotation.user_id, claims(&tokens.access_token)["sub"].as_str().unwrap(), "and its user");
     assert_eq!(rotation.grace_seconds, 0);
     assert_eq!(rotation.sealed_successor, None, "without a grace window nothing is sealed");
 
@@ -59,7 +61,7 @@ async fn unknown_malformed_and_wrongly_granted_refreshes_are_refused() {
     let app = spawn_app().await;
     // Well-formed but unknown to the session service.
     app.session.script(|script| script.rotate = RotateAnswer::Problem { status: 401, kind: INVALID_REFRESH });
-    let unknown = app.refresh(RefreshToken::generate().unwrap().expose()).await;
+    let unknown = app.refresh(unknown_refresh_token().expose()).await;
     assert!(unknown.headers().get("www-authenticate").is_some());
     assert_eq!(assert_problem(unknown, 401).await["type"], INVALID_REFRESH);
     assert_eq!(app.session.recorded().rotations.len(), 1);
@@ -111,8 +113,8 @@ async fn with_a_grace_window_a_replayed_refresh_gets_the_same_successor() {
 async fn a_grace_answer_the_presented_token_cannot_open_is_refused() {
     let app = spawn_with(Options { grace_seconds: 10, ..Options::default() }).await;
     let tokens = app.mint("stranger").await;
-    let stranger = RefreshToken::generate().unwrap();
-    let sealed_for_another = stranger.seal(&RefreshToken::generate().unwrap()).unwrap();
+    let stranger = unknown_refresh_token();
+    let sealed_for_another = stranger.seal(&unknown_refresh_token()).unwrap();
     for sealed in [None, Some(sealed_for_another), Some("garbage".to_owned())] {
         app.session.script(|script| script.rotate = RotateAnswer::GraceSealed(sealed.clone()));
         let problem = assert_problem(app.refresh(&tokens.refresh_token).await, 401).await;

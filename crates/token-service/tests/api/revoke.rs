@@ -1,9 +1,8 @@
 //! `/token/revoke` (RFC 7009): an access token is recorded as revoked until it expires, a refresh token
 //! ends its session, anything else is answered 200 without touching the session service.
 
-use crate::helpers::{Options, assert_problem, claims, refresh_hash, spawn_app, spawn_with};
+use crate::helpers::{Options, assert_problem, claims, refresh_hash, spawn_app, spawn_with, unknown_refresh_token};
 use auth_jwt::algorithm::SigningAlgorithm;
-use token_service::domain::refresh_token::RefreshToken;
 
 #[tokio::test]
 async fn revoking_an_access_token_records_its_jti_until_it_expires() {
@@ -18,6 +17,7 @@ async fn revoking_an_access_token_records_its_jti_until_it_expires() {
     let claims = claims(&tokens.access_token);
     assert_eq!(recorded.revocations[0].jti, claims["jti"].as_str().unwrap());
     assert_eq!(recorded.revocations[0].expires_at, claims["exp"].as_i64().unwrap());
+    assert_eq!(recorded.revocations[0].user_id, claims["sub"].as_str().unwrap(), "kept with the user's sessions");
     assert!(recorded.ends.is_empty(), "revoking an access token does not end its session");
 }
 
@@ -48,7 +48,7 @@ async fn unknown_tokens_get_200_and_missing_ones_400() {
     assert_eq!(app.session.recorded().calls(), 0, "nothing was sent to the session service");
 
     // Shaped like a refresh token: the session service is asked to end its session, and finds none.
-    let unknown_refresh = RefreshToken::generate().unwrap().into_string();
+    let unknown_refresh = unknown_refresh_token().into_string();
     assert_eq!(app.revoke(&unknown_refresh).await.status(), 200);
     assert_eq!(app.session.recorded().ends, [refresh_hash(&unknown_refresh)]);
 

@@ -1,6 +1,8 @@
--- Ends one session if it belongs to the user. KEYS: session, user index. ARGV: key prefix, user_id, sid.
-local s = redis.call('HMGET', KEYS[1], 'user_id', 'refresh')
-if not s[1] or s[1] ~= ARGV[2] then return 0 end
-redis.call('DEL', KEYS[1], ARGV[1] .. 'r:' .. s[2])
-redis.call('ZREM', KEYS[2], ARGV[3])
-return 1
+-- Ends one session of the user. KEYS: the user's sessions hash, the user's index. ARGV: sid, now.
+-- Returns 1 if it was live, else 0.
+local times = redis.call('HGET', KEYS[1], ARGV[1] .. ':t')
+if not times then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1], ARGV[1] .. ':t', ARGV[1] .. ':r', ARGV[1] .. ':g', ARGV[1] .. ':f')
+redis.call('ZREM', KEYS[2], ARGV[1])
+if tonumber(string.match(times, '^%d+ (%d+)')) > tonumber(ARGV[2]) then return 1 end
+return 0

@@ -1,10 +1,15 @@
--- Ends the session of a refresh token, current or rotated. KEYS: refresh token. ARGV: key prefix.
-local sid = redis.call('HGET', KEYS[1], 'sid')
-if not sid then return 0 end
-redis.call('DEL', KEYS[1])
-local skey = ARGV[1] .. 's:' .. sid
-local s = redis.call('HMGET', skey, 'user_id', 'refresh')
+-- Ends the session of a refresh token, current or rotated. KEYS: the user's sessions hash, the user's
+-- index. ARGV: sid, refresh hash, now. Returns 1 if a live session ended, else 0.
+local h, sid, hash = KEYS[1], ARGV[1], ARGV[2]
+local s = redis.call('HMGET', h, sid .. ':t', sid .. ':r', sid .. ':f')
 if not s[1] then return 0 end
-redis.call('DEL', skey, ARGV[1] .. 'r:' .. s[2])
-redis.call('ZREM', ARGV[1] .. 'u:' .. s[1], sid)
-return 1
+local known = s[2] == hash
+local rotated = s[3] or ''
+for i = 1, #rotated, 43 do
+  if string.sub(rotated, i, i + 42) == hash then known = true end
+end
+if not known then return 0 end
+redis.call('HDEL', h, sid, sid .. ':t', sid .. ':r', sid .. ':g', sid .. ':f')
+redis.call('ZREM', KEYS[2], sid)
+if tonumber(string.match(s[1], '^%d+ (%d+)')) > tonumber(ARGV[3]) then return 1 end
+return 0

@@ -1,14 +1,17 @@
--- The user's live sessions, flattened: nine fields per session (see rotate.lua), pruning dead index entries.
--- KEYS: user index. ARGV: key prefix, now.
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+-- The user's live sessions, flattened: sid, info (JSON), times per session; ended ones are pruned.
+-- Walks the user's index, which the cap bounds. KEYS: the user's sessions hash, the user's index.
+-- ARGV: now.
+local h, idx, now = KEYS[1], KEYS[2], tonumber(ARGV[1])
 local out = {}
-for _, sid in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local s = redis.call('HMGET', ARGV[1] .. 's:' .. sid, 'user_id', 'username', 'amr', 'created_at', 'expires_at',
-    'last_seen_at', 'user_agent', 'ip')
-  if s[1] then
-    for _, value in ipairs({sid, s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]}) do table.insert(out, value) end
+for _, id in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
+  local s = redis.call('HMGET', h, id, id .. ':t')
+  if s[1] and s[2] and tonumber(string.match(s[2], '^%d+ (%d+)')) > now then
+    table.insert(out, id)
+    table.insert(out, s[1])
+    table.insert(out, s[2])
   else
-    redis.call('ZREM', KEYS[1], sid)
+    redis.call('HDEL', h, id, id .. ':t', id .. ':r', id .. ':g', id .. ':f')
+    redis.call('ZREM', idx, id)
   end
 end
 return out
