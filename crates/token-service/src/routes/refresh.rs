@@ -12,19 +12,22 @@ use auth_proto::internal::{RotateOutcome, RotateRequest};
 use auth_proto::problem::Problem;
 use auth_proto::public::RefreshRequest;
 use auth_proto::public::TokenResponse;
-use service_kit::body::ApiBody;
+use service_kit::body::GrantBody;
 
 #[utoipa::path(post, path = "/token/refresh", tag = "token", request_body(content((RefreshRequest = "application/json"), (RefreshRequest = "application/x-www-form-urlencoded"))),
     responses(
         (status = 200, description = "New access and refresh tokens for the same session", body = TokenResponse),
-        (status = 400, description = "Malformed body or grant_type other than refresh_token", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Unknown, expired, revoked or reused refresh token (reuse ends the session)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed body (error invalid_request), or a grant_type other than refresh_token (error unsupported_grant_type, checked first)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token; reuse ends the session (error invalid_grant)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB (error invalid_request)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(name = "refresh tokens", skip_all)]
-pub async fn refresh(state: web::Data<AppState>, body: ApiBody<RefreshRequest>) -> Result<HttpResponse, Error> {
-    let result = rotate(&state, body.0).await;
+pub async fn refresh(state: web::Data<AppState>, body: GrantBody<RefreshRequest>) -> Result<HttpResponse, Error> {
+    if body.grant_type.as_deref().is_some_and(|grant| grant != "refresh_token") {
+        return Err(Error::UnsupportedGrantType);
+    }
+    let result = rotate(&state, body.body?).await;
     state.metrics.record_refresh(&result);
     let (response, _) = result?;
     Ok(HttpResponse::Ok().json(response))
@@ -32,9 +35,6 @@ pub async fn refresh(state: web::Data<AppState>, body: ApiBody<RefreshRequest>) 
 
 /// Rotates the presented refresh token and mints the session's next tokens.
 async fn rotate(state: &AppState, request: RefreshRequest) -> Result<(TokenResponse, RefreshOutcome), Error> {
-    if request.grant_type.as_deref().is_some_and(|grant| grant != "refresh_token") {
-        return Err(Error::UnsupportedGrantType);
-    }
     let presented = RefreshToken::parse(&request.refresh_token).ok_or(Error::RefreshRefused { reused: false })?;
     let successor = RefreshToken::generate()?;
     let rotation = RotateRequest {
