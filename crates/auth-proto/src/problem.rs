@@ -24,9 +24,9 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// RFC 6749 §5.2 `error`: present on the 4xx answers of the OAuth endpoints (`/login`,
-    /// `/token/refresh`, `/token/revoke`, `/token/introspect`, and `/oauth/callback`). Kept as received,
-    /// like `type`; [`Problem::oauth_error`] parses it.
+    /// RFC 6749 §5.2 `error`, on the 4xx answers of the OAuth endpoints only (`/login`, `/token/refresh`,
+    /// `/token/revoke`, `/token/introspect`, `/oauth/callback`), for OAuth 2.0 client libraries. Kept as
+    /// received, like `type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<OAuthError>))]
     pub error: Option<String>,
@@ -41,7 +41,7 @@ impl Problem {
         ProblemType::from_uri(&self.kind)
     }
 
-    /// The OAuth 2.0 error code of a received answer; `None` when absent or not one this build knows.
+    /// The OAuth 2.0 error code (`error`) of a received answer; `None` when absent or not one this build knows.
     pub fn oauth_error(&self) -> Option<OAuthError> {
         self.error.as_deref().and_then(OAuthError::from_code)
     }
