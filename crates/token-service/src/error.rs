@@ -43,7 +43,7 @@ impl Error {
     pub fn from_rotation_failure(error: ClientError) -> Self {
         match &error {
             ClientError::Refused { status: 401, problem, .. } => Error::RefreshRefused {
-                reused: problem.as_ref().and_then(Problem::problem_type) == Some(ProblemType::RefreshTokenReused),
+                reused: problem.as_deref().and_then(Problem::problem_type) == Some(ProblemType::RefreshTokenReused),
             },
             _ => Error::SessionService(error),
         }
@@ -110,14 +110,16 @@ mod tests {
     use super::*;
 
     fn refused(status: u16, kind: Option<ProblemType>) -> ClientError {
-        let problem = kind.map(|kind| Problem {
-            kind: kind.uri(),
-            title: "refused".to_owned(),
-            status,
-            detail: "refused".to_owned(),
-            error: None,
-            error_description: None,
-        });
+        let problem = kind
+            .map(|kind| Problem {
+                kind: kind.uri(),
+                title: "refused".to_owned(),
+                status,
+                detail: "refused".to_owned(),
+                error: None,
+                error_description: None,
+            })
+            .map(Box::new);
         ClientError::Refused { peer: "session service", status, problem }
     }
 
