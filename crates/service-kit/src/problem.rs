@@ -16,8 +16,9 @@ pub enum BearerChallenge {
     Missing,
     /// A token was presented and refused (RFC 6750 `invalid_token`).
     InvalidToken,
-    /// An OAuth client failed to authenticate where HTTP Basic client credentials or a bearer token are
-    /// accepted (introspection): RFC 6749 §5.2 asks for the `Basic` challenge, and `Bearer` stays offered.
+    /// An OAuth client failed to authenticate where a bearer token or HTTP Basic client credentials are
+    /// accepted (introspection): `Bearer` first, as on every 401 of the platform, and the `Basic`
+    /// challenge RFC 6749 §5.2 asks for.
     ClientCredentials,
 }
 
@@ -26,7 +27,7 @@ impl BearerChallenge {
         match self {
             BearerChallenge::Missing => &["Bearer"],
             BearerChallenge::InvalidToken => &["Bearer error=\"invalid_token\""],
-            BearerChallenge::ClientCredentials => &["Basic realm=\"auth-platform\"", "Bearer"],
+            BearerChallenge::ClientCredentials => &["Bearer", "Basic realm=\"auth-platform\""],
         }
     }
 }
@@ -213,7 +214,7 @@ mod tests {
         let plain = HttpProblem::unauthorized(BearerChallenge::ClientCredentials, "who are you");
         let response = plain.clone().with_oauth_error(OAuthError::InvalidClient).to_response();
         let challenges: Vec<_> = response.headers().get_all(WWW_AUTHENTICATE).map(|value| value.to_owned()).collect();
-        assert_eq!(challenges, ["Basic realm=\"auth-platform\"", "Bearer"]);
+        assert_eq!(challenges, ["Bearer", "Basic realm=\"auth-platform\""]);
         assert_eq!(
             response.extensions().get::<HttpProblem>().and_then(HttpProblem::oauth_error),
             Some(OAuthError::InvalidClient)

@@ -17,7 +17,7 @@ use service_kit::body::ApiBody;
     responses(
         (status = 200, description = "Whether the token is active, and its claims when it is", body = IntrospectResponse),
         (status = 400, description = "Malformed body (error invalid_request)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Neither the internal API token nor valid client credentials (error invalid_client; WWW-Authenticate: Basic realm=\"auth-platform\" and Bearer)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Neither the internal API token nor valid client credentials (error invalid_client; WWW-Authenticate: Bearer and Basic realm=\"auth-platform\")", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(name = "introspect token", skip_all)]
