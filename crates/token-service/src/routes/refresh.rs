@@ -24,10 +24,13 @@ use service_kit::body::GrantBody;
     ))]
 #[tracing::instrument(name = "refresh tokens", skip_all)]
 pub async fn refresh(state: web::Data<AppState>, body: GrantBody<RefreshRequest>) -> Result<HttpResponse, Error> {
-    if body.grant_type.as_deref().is_some_and(|grant| grant != "refresh_token") {
-        return Err(Error::UnsupportedGrantType);
-    }
-    let result = rotate(&state, body.body?).await;
+    // The grant type first (RFC 6749: it decides what else the request needs); a body that does not
+    // parse is no refresh attempt and goes uncounted, as before the handler ran.
+    let result = match (body.grant_type.as_deref(), body.body) {
+        (Some(grant), _) if grant != "refresh_token" => Err(Error::UnsupportedGrantType),
+        (_, Err(malformed)) => return Err(malformed.into()),
+        (_, Ok(request)) => rotate(&state, request).await,
+    };
     state.metrics.record_refresh(&result);
     let (response, _) = result?;
     Ok(HttpResponse::Ok().json(response))
