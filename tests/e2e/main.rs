@@ -12,6 +12,7 @@ mod forged_tokens;
 mod gateway;
 mod key_rotation;
 mod login;
+mod oauth2_client;
 mod observability;
 mod oidc;
 mod outage;

@@ -446,3 +446,63 @@ async fn without_oidc_settings_sso_answers_404_naming_it() {
     assert!(reply.json()["detail"].as_str().unwrap_or_default().contains("single sign-on"), "{reply}");
     assert_problem(&platform.api().get(Service::Authn, "/oauth/callback?code=x&state=y").await, 400);
 }
+
+/// The single sign-on flow with a standard OAuth 2.0 client library on the platform's side of it: the
+/// callback's token response is one the `oauth2` crate reads, its refresh token serves the library's
+/// refresh grant and introspection, and every failed callback carries an RFC 6749 `error` the library's
+/// error type reads: `invalid_request` for replayed state, and the provider's `access_denied`.
+#[tokio::test]
+async fn sso_tokens_serve_an_oauth2_client_and_failed_callbacks_carry_oauth_codes() {
+    use e2e_tests::oauth2_http::OAuth2Http;
+    use oauth2::basic::{BasicClient, BasicErrorResponse, BasicErrorResponseType, BasicTokenResponse, BasicTokenType};
+    use oauth2::{AccessToken, ClientId, ClientSecret, IntrospectionUrl, TokenIntrospectionResponse, TokenResponse};
+    use oauth2::{RequestTokenError, TokenUrl};
+
+    const RESOURCE_SERVER: (&str, &str) = ("orders-api", "orders-api-secret-0123456789");
+    let sso = Sso::start_with(
+        |options| options,
+        |builder| {
+            let credentials = format!("{}:{}", RESOURCE_SERVER.0, RESOURCE_SERVER.1);
+            builder.env(Service::Token, "INTROSPECTION_CREDENTIALS", credentials)
+        },
+    )
+    .await;
+    let api = sso.api();
+    let http = OAuth2Http::new();
+
+    let url = sso.callback_url("", "olivia", Consent::Grant).await;
+    let reply = sso.callback(&url).await;
+    reply.expect_status(200);
+    let tokens: BasicTokenResponse = serde_json::from_str(&reply.body).expect("a token response to oauth2-rs");
+    assert_eq!(tokens.token_type(), &BasicTokenType::Bearer);
+    let refresh_token = tokens.refresh_token().expect("a refresh token").clone();
+    let refresh = BasicClient::new(ClientId::new("orders-web".to_owned()))
+        .set_token_uri(TokenUrl::new(api.url(Service::Token, "/token/refresh")).unwrap());
+    let refreshed =
+        refresh.exchange_refresh_token(&refresh_token).request_async(&http).await.expect("the refresh grant");
+    let introspection = BasicClient::new(ClientId::new(RESOURCE_SERVER.0.to_owned()))
+        .set_client_secret(ClientSecret::new(RESOURCE_SERVER.1.to_owned()))
+        .set_introspection_url(IntrospectionUrl::new(api.url(Service::Token, "/token/introspect")).unwrap());
+    let access = AccessToken::new(refreshed.access_token().secret().clone());
+    let claims = introspection.introspect(&access).request_async(&http).await.expect("introspection");
+    assert!(claims.active());
+    assert_eq!(jwt::claims(refreshed.access_token().secret())["amr"], json!(["oidc"]));
+    match refresh.exchange_refresh_token(&refresh_token).request_async(&http).await {
+        Err(RequestTokenError::ServerResponse(error)) => {
+            assert_eq!(error.error(), &BasicErrorResponseType::InvalidGrant)
+        }
+        other => panic!("a reused SSO refresh token must be invalid_grant to the client: {other:?}"),
+    }
+
+    let oauth_error = |reply: &Reply| -> BasicErrorResponse {
+        serde_json::from_str(&reply.body).unwrap_or_else(|err| panic!("no RFC 6749 error ({err}): {reply}"))
+    };
+    let replay = sso.callback(&url).await;
+    assert_problem(&replay, 400);
+    assert_eq!(oauth_error(&replay).error(), &BasicErrorResponseType::InvalidRequest, "{replay}");
+    let denied_url = sso.callback_url("", "jane", Consent::Deny).await;
+    let denied = sso.callback(&denied_url).await;
+    assert_unauthorized(&denied);
+    assert_eq!(oauth_error(&denied).error(), &BasicErrorResponseType::Extension("access_denied".to_owned()));
+    assert!(oauth_error(&denied).error_description().is_some_and(|text| text.contains("access_denied")));
+}

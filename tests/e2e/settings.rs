@@ -168,3 +168,15 @@ fn failed_start(service: Service, dir: &std::path::Path, env: &[(&str, &str)]) -
     assert!(!status.success(), "{} must fail to start: {text}", service.binary_name());
     text
 }
+
+#[test]
+fn malformed_introspection_credentials_stop_the_start_naming_the_variable_without_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    for value in ["orders-api-hunter2", "orders-api:hunter2-0123456789,:hunter2-0123456789", "a:hunter2,a:hunter2x"] {
+        let text =
+            failed_start(Service::Token, dir.path(), &[("APP_ENV", "dev"), ("INTROSPECTION_CREDENTIALS", value)]);
+        assert!(text.contains("token-service: invalid setting INTROSPECTION_CREDENTIALS"), "{value}: {text}");
+        assert!(!text.contains("hunter2"), "the value was echoed: {text}");
+        assert_eq!(text.trim().lines().count(), 1, "one line: {text}");
+    }
+}

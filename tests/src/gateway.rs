@@ -4,7 +4,9 @@
 //! in a `test_support::ChildGroup` with its workers, until the [`Gateway`] is dropped or the test
 //! process dies. Behind its sample protected location `/api/` sits an
 //! [`EchoUpstream`] that answers every request with the request's own method, URI and headers as JSON,
-//! so a test sees exactly what the gateway passed on.
+//! so a test sees exactly what the gateway passed on. [`Gateway::start_with_tls`] also serves HTTPS on a
+//! second port, with a certificate for `127.0.0.1` made for that gateway alone by the `openssl` command
+//! (clients that insist on `https`, such as the `oauth2` crate's revocation, trust it by its PEM).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -96,6 +98,7 @@ fn temp_paths(dir: &Path) -> String {
 pub struct Gateway {
     child: Option<ChildGroup>,
     port: u16,
+    tls: Option<GatewayTls>,
     conf_path: PathBuf,
     log_path: PathBuf,
     api: Api,
@@ -106,6 +109,15 @@ pub struct Gateway {
 impl Gateway {
     /// Renders `deploy/gateway/nginx.conf` for `platform`, starts nginx and waits until it accepts.
     pub async fn start(platform: &Platform) -> Gateway {
+        Self::start_inner(platform, false).await
+    }
+
+    /// As [`Gateway::start`], and nginx also terminates TLS on a second port ([`Gateway::tls_url`]).
+    pub async fn start_with_tls(platform: &Platform) -> Gateway {
+        Self::start_inner(platform, true).await
+    }
+
+    async fn start_inner(platform: &Platform, with_tls: bool) -> Gateway {
         let dir = tempfile::Builder::new().prefix("e2e-gateway-").tempdir().expect("create a temp dir");
         // nginx's workers drop root for `nobody` when started as root: they must reach the temp dir.
         set_mode_0755(dir.path());
@@ -120,11 +132,17 @@ impl Gateway {
         let conf = std::fs::read_to_string(&source).unwrap_or_else(|err| panic!("read {}: {err}", source.display()));
         let port = free_port();
         let conf_path = dir.path().join("nginx.conf");
-        std::fs::write(&conf_path, render(&conf, &upstreams, port, dir.path())).expect("write the rendered nginx.conf");
+        let mut rendered = render(&conf, &upstreams, port, dir.path());
+        let tls = with_tls.then(|| GatewayTls::create(dir.path()));
+        if let Some(tls) = &tls {
+            let listen = format!("listen 127.0.0.1:{port};");
+            rendered = rendered.replace(&listen, &format!("{listen}\n{}", tls.directives(dir.path())));
+        }
+        std::fs::write(&conf_path, rendered).expect("write the rendered nginx.conf");
         let log_path = dir.path().join("nginx.log");
         let base = format!("http://127.0.0.1:{port}");
         let api = Api::new(base.clone(), base.clone(), base, platform.internal_token().to_owned());
-        let mut gateway = Gateway { child: None, port, conf_path, log_path, api, echo, dir };
+        let mut gateway = Gateway { child: None, port, tls, conf_path, log_path, api, echo, dir };
         gateway.spawn();
         gateway.wait_accepting().await;
         gateway
@@ -189,6 +207,17 @@ impl Gateway {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    /// The `https` URL of `path` (a gateway from [`Gateway::start_with_tls`] only).
+    pub fn tls_url(&self, path: &str) -> String {
+        let tls = self.tls.as_ref().expect("a gateway started with TLS");
+        format!("https://127.0.0.1:{}{path}", tls.port)
+    }
+
+    /// The PEM of the HTTPS port's self-signed certificate, for a client to trust.
+    pub fn tls_certificate_pem(&self) -> &str {
+        &self.tls.as_ref().expect("a gateway started with TLS").certificate_pem
+    }
+
     pub fn port(&self) -> u16 {
         self.port
     }
@@ -249,6 +278,57 @@ impl Drop for Gateway {
         if std::thread::panicking() {
             eprintln!("----- log of nginx (port {}) -----\n{}", self.port, self.log());
         }
+    }
+}
+
+/// The HTTPS side of a gateway: its port and its certificate (key and certificate files in the temp dir).
+#[derive(Debug)]
+struct GatewayTls {
+    port: u16,
+    certificate_pem: String,
+}
+
+/// A leaf certificate for `127.0.0.1` (not a CA: rustls refuses a CA certificate as a server's own).
+const OPENSSL_CONFIG: &str = "[req]
+distinguished_name = dn
+x509_extensions = leaf
+prompt = no
+[dn]
+CN = 127.0.0.1
+[leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1
+";
+
+impl GatewayTls {
+    fn create(dir: &Path) -> Self {
+        let config = dir.join("openssl.cnf");
+        std::fs::write(&config, OPENSSL_CONFIG).expect("write the openssl config");
+        let output = Command::new("openssl")
+            .args(["req", "-x509", "-config"])
+            .arg(&config)
+            .args(["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-keyout"])
+            .arg(dir.join("tls.key"))
+            .arg("-out")
+            .arg(dir.join("tls.crt"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|err| panic!("could not run openssl (apt-get install openssl): {err}"));
+        assert!(output.status.success(), "openssl failed: {}", String::from_utf8_lossy(&output.stderr));
+        let certificate_pem = std::fs::read_to_string(dir.join("tls.crt")).expect("read the certificate");
+        Self { port: free_port(), certificate_pem }
+    }
+
+    /// The server block's lines for the HTTPS port.
+    fn directives(&self, dir: &Path) -> String {
+        format!(
+            "        listen 127.0.0.1:{} ssl;\n        ssl_certificate {};\n        ssl_certificate_key {};",
+            self.port,
+            dir.join("tls.crt").display(),
+            dir.join("tls.key").display()
+        )
     }
 }
 

@@ -7,9 +7,10 @@ pub enum ClientError {
     /// The peer did not answer, timed out, or answered 5xx: the caller answers 503.
     #[error("{peer} is unavailable: {reason}")]
     Unavailable { peer: &'static str, reason: String },
-    /// The peer refused the request with a 4xx problem; the caller decides what it means.
+    /// The peer refused the request with a 4xx problem; the caller decides what it means. The problem
+    /// is boxed: it is large, and errors travel by value through every `Result`.
     #[error("{peer} refused the request with {status}")]
-    Refused { peer: &'static str, status: u16, problem: Option<Problem> },
+    Refused { peer: &'static str, status: u16, problem: Option<Box<Problem>> },
     /// The peer answered 2xx with a body that is not what the contract says.
     #[error("{peer} answered an unexpected body: {reason}")]
     UnexpectedBody { peer: &'static str, reason: String },

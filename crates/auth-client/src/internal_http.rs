@@ -122,7 +122,7 @@ impl InternalHttp {
             return Err(ClientError::Unavailable { peer, reason: format!("answered {status}") });
         }
         if status.is_client_error() {
-            let problem = response.json::<Problem>().await.ok();
+            let problem = response.json::<Problem>().await.ok().map(Box::new);
             return Err(ClientError::Refused { peer, status: status.as_u16(), problem });
         }
         response

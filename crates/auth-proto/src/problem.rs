@@ -1,6 +1,10 @@
 //! RFC 9457 problem details, the body of every 4xx and 5xx answer, and the closed list of problem `type`s
 //! the platform answers with. The services render a [`ProblemType`] and a caller recognises one from a
 //! peer's answer with [`Problem::problem_type`], so neither side spells a slug by hand.
+//!
+//! The OAuth endpoints' 4xx answers also carry RFC 6749 §5.2's `error` and `error_description` as
+//! extension members, because standard OAuth 2.0 client libraries recognise a failure by `error` alone;
+//! [`OAuthError`] is the closed list of those codes.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,12 +24,94 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
+    /// RFC 6749 §5.2 `error`, on the 4xx answers of the OAuth endpoints only (`/login`, `/token/refresh`,
+    /// `/token/revoke`, `/token/introspect`, `/oauth/callback`), for OAuth 2.0 client libraries. Kept as
+    /// received, like `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<OAuthError>))]
+    pub error: Option<String>,
+    /// RFC 6749 §5.2 `error_description`: the same text as `detail`, present whenever `error` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
 }
 
 impl Problem {
     /// The problem type of a received answer; `None` for a type this build does not know.
     pub fn problem_type(&self) -> Option<ProblemType> {
         ProblemType::from_uri(&self.kind)
+    }
+
+    /// The OAuth 2.0 error code (`error`) of a received answer; `None` when absent or not one this build knows.
+    pub fn oauth_error(&self) -> Option<OAuthError> {
+        self.error.as_deref().and_then(OAuthError::from_code)
+    }
+}
+
+/// The OAuth 2.0 error codes the platform answers with: RFC 6749 §5.2 (token endpoint) for `/login`,
+/// `/token/refresh`, `/token/revoke` and `/token/introspect`, and §4.1.2.1 (authorization response) for
+/// `/oauth/callback`, whose codes are the ones its front-end redirect mode puts in the URL fragment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthError {
+    /// A parameter is missing, repeated or malformed, or the body is not a form or JSON object.
+    InvalidRequest,
+    /// Client authentication failed (introspection without valid credentials).
+    InvalidClient,
+    /// Wrong credentials, a disabled or locked account, or a bad, expired, revoked or reused refresh token.
+    InvalidGrant,
+    UnauthorizedClient,
+    /// A `grant_type` the endpoint does not serve.
+    UnsupportedGrantType,
+    InvalidScope,
+    /// Single sign-on: the provider or the platform refused the login.
+    AccessDenied,
+    UnsupportedResponseType,
+    /// Single sign-on, front-end redirect mode only: the platform failed.
+    ServerError,
+    /// Single sign-on, front-end redirect mode only: a dependency is down; retry shortly.
+    TemporarilyUnavailable,
+}
+
+impl OAuthError {
+    /// Every code, for parsing and for tests that check the list.
+    pub const ALL: [OAuthError; 10] = [
+        OAuthError::InvalidRequest,
+        OAuthError::InvalidClient,
+        OAuthError::InvalidGrant,
+        OAuthError::UnauthorizedClient,
+        OAuthError::UnsupportedGrantType,
+        OAuthError::InvalidScope,
+        OAuthError::AccessDenied,
+        OAuthError::UnsupportedResponseType,
+        OAuthError::ServerError,
+        OAuthError::TemporarilyUnavailable,
+    ];
+
+    /// The code as sent in `error`.
+    pub const fn as_code(self) -> &'static str {
+        match self {
+            OAuthError::InvalidRequest => "invalid_request",
+            OAuthError::InvalidClient => "invalid_client",
+            OAuthError::InvalidGrant => "invalid_grant",
+            OAuthError::UnauthorizedClient => "unauthorized_client",
+            OAuthError::UnsupportedGrantType => "unsupported_grant_type",
+            OAuthError::InvalidScope => "invalid_scope",
+            OAuthError::AccessDenied => "access_denied",
+            OAuthError::UnsupportedResponseType => "unsupported_response_type",
+            OAuthError::ServerError => "server_error",
+            OAuthError::TemporarilyUnavailable => "temporarily_unavailable",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|error| error.as_code() == code)
+    }
+}
+
+impl std::fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_code())
     }
 }
 
@@ -175,8 +261,38 @@ mod tests {
         assert_eq!(ProblemType::from_uri("refresh-token-reused"), None);
         assert_eq!(ProblemType::from_uri("https://example.test/refresh-token-reused"), None);
         assert_eq!(ProblemType::from_uri("urn:auth-platform:problem:something-new"), None);
-        let problem =
-            Problem { kind: ProblemType::RefreshTokenReused.uri(), title: "t".into(), status: 401, detail: "d".into() };
+        let problem = Problem {
+            kind: ProblemType::RefreshTokenReused.uri(),
+            title: "t".into(),
+            status: 401,
+            detail: "d".into(),
+            error: None,
+            error_description: None,
+        };
         assert_eq!(problem.problem_type(), Some(ProblemType::RefreshTokenReused));
+    }
+
+    #[test]
+    fn oauth_errors_serialise_as_their_codes_and_parse_back() {
+        for error in OAuthError::ALL {
+            let json = serde_json::to_string(&error).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", error.as_code()));
+            assert_eq!(OAuthError::from_code(error.as_code()), Some(error));
+        }
+        assert_eq!(OAuthError::from_code("invalid-grant"), None);
+    }
+
+    #[test]
+    fn the_oauth_members_are_left_out_when_absent_and_read_when_present() {
+        let plain = r#"{"type":"urn:auth-platform:problem:internal","title":"t","status":500,"detail":"d"}"#;
+        let problem: Problem = serde_json::from_str(plain).expect("parses");
+        assert_eq!((problem.oauth_error(), problem.error_description.as_deref()), (None, None));
+        assert_eq!(serde_json::to_string(&problem).expect("serialises"), plain);
+        let oauth = r#"{"type":"urn:auth-platform:problem:unauthorized","title":"t","status":401,"detail":"d","error":"invalid_grant","error_description":"d"}"#;
+        let problem: Problem = serde_json::from_str(oauth).expect("parses");
+        assert_eq!(problem.oauth_error(), Some(OAuthError::InvalidGrant));
+        let newer = r#"{"type":"x","title":"t","status":400,"detail":"d","error":"some_new_code"}"#;
+        let problem: Problem = serde_json::from_str(newer).expect("an unknown code still parses");
+        assert_eq!((problem.error.as_deref(), problem.oauth_error()), (Some("some_new_code"), None));
     }
 }

@@ -3,11 +3,15 @@
 //! Every fallible step returns [`Error`]; [`Error`]'s `ResponseError` impl below is the only place that
 //! decides a status code and what the client is told. Internal causes (Redis, the token service, argon2)
 //! are logged there and never sent: the client gets a generic detail.
+//!
+//! The OAuth 2.0 `error` codes are chosen here too: RFC 6749 §5.2's for `/login` (the password grant),
+//! §4.1.2.1's for `/oauth/callback`, the same in its JSON answers and its front-end redirects. The routes
+//! wrapped with `service_kit::oauth_errors` render them, and give any other 4xx `invalid_request`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use auth_client::ClientError;
-use auth_proto::problem::ProblemType;
+use auth_proto::problem::{OAuthError, ProblemType};
 use redis_kit::RedisError;
 use service_kit::problem::{BearerChallenge, HttpProblem};
 use service_kit::server::StartError;
@@ -16,6 +20,10 @@ use service_kit::settings::SettingsError;
 /// What can go wrong in the authn service, from bad input to a dead dependency.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The shared HTTP edge refused the request (a body that does not parse).
+    #[error("{0}")]
+    Edge(#[from] HttpProblem),
+
     /// A field of the request breaks the contract's rules (username, password, email).
     #[error("{field} {reason}")]
     InvalidInput { field: &'static str, reason: &'static str },
@@ -129,7 +137,8 @@ pub enum Error {
 impl Error {
     /// The answer the client sees; causes stay in the log.
     fn problem(&self) -> HttpProblem {
-        match self {
+        let problem = match self {
+            Error::Edge(problem) => problem.clone(),
             Error::InvalidInput { .. } => HttpProblem::bad_request(self.to_string()),
             Error::UnsupportedGrantType => HttpProblem::new(
                 StatusCode::BAD_REQUEST,
@@ -232,24 +241,42 @@ impl Error {
             | Error::Stdin(_)
             | Error::Start(_)
             | Error::Serve(_) => HttpProblem::internal(),
+        };
+        match self.oauth_error() {
+            Some(error) if problem.status().is_client_error() => problem.with_oauth_error(error),
+            _ => problem,
         }
     }
-}
 
-impl Error {
-    /// The OAuth 2.0 `error` code and description of a failed SSO login, for the front-end redirect
-    /// mode's `#error=…&error_description=…`; the description is the problem's detail.
-    pub fn redirect_error(&self) -> (String, String) {
-        let code = match self {
-            Error::ProviderRefused { error } => error.clone(),
-            Error::InvalidState | Error::InvalidInput { .. } => "invalid_request".to_owned(),
+    /// The OAuth 2.0 `error` code of the failures that have a code of their own; `None` leaves a 4xx of
+    /// an OAuth route at `invalid_request`.
+    fn oauth_error(&self) -> Option<OAuthError> {
+        match self {
+            // The password grant (RFC 6749 §5.2): a locked account is refused like a wrong password.
+            Error::InvalidCredentials | Error::LockedOut { .. } => Some(OAuthError::InvalidGrant),
+            Error::UnsupportedGrantType => Some(OAuthError::UnsupportedGrantType),
+            // The callback (RFC 6749 §4.1.2.1): the provider's own code when it is a standard one.
+            Error::ProviderRefused { error } => Some(OAuthError::from_code(error).unwrap_or(OAuthError::AccessDenied)),
             Error::CodeExchangeFailed(_) | Error::InvalidIdToken(_) | Error::AccountDisabled => {
-                "access_denied".to_owned()
+                Some(OAuthError::AccessDenied)
             }
-            _ if self.problem().status() == StatusCode::SERVICE_UNAVAILABLE => "temporarily_unavailable".to_owned(),
-            _ => "server_error".to_owned(),
+            // Unknown or replayed state and a malformed callback are `invalid_request`, from the route.
+            _ => None,
+        }
+    }
+
+    /// The OAuth 2.0 `error` code and description of a failed SSO login, for the front-end redirect
+    /// mode's `#error=…&error_description=…`: the JSON answer's code, or for a 5xx (which carries none)
+    /// `temporarily_unavailable` or `server_error`; the description is the problem's detail.
+    pub fn redirect_error(&self) -> (OAuthError, String) {
+        let problem = self.problem();
+        let code = match problem.oauth_error() {
+            Some(code) => code,
+            None if problem.status() == StatusCode::SERVICE_UNAVAILABLE => OAuthError::TemporarilyUnavailable,
+            None if problem.status().is_server_error() => OAuthError::ServerError,
+            None => OAuthError::InvalidRequest,
         };
-        (code, self.problem().detail().to_owned())
+        (code, problem.detail().to_owned())
     }
 }
 
@@ -285,6 +312,20 @@ mod tests {
     }
 
     #[test]
+    fn the_password_grant_s_failures_carry_their_oauth_codes() {
+        for (error, code) in [
+            (Error::InvalidCredentials, OAuthError::InvalidGrant),
+            (Error::LockedOut { retry_after_seconds: 9 }, OAuthError::InvalidGrant),
+            (Error::UnsupportedGrantType, OAuthError::UnsupportedGrantType),
+        ] {
+            assert_eq!(error.problem().oauth_error(), Some(code), "{error}");
+        }
+        let redis = Error::Redis(RedisError::Unavailable("refused".to_owned()));
+        assert_eq!(redis.problem().oauth_error(), None);
+        assert_eq!(Error::UsernameTaken.problem().oauth_error(), None, "registration is no OAuth endpoint");
+    }
+
+    #[test]
     fn lockout_carries_the_seconds_left() {
         let response = Error::LockedOut { retry_after_seconds: 42 }.error_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -308,7 +349,11 @@ mod tests {
         assert_eq!(Error::InvalidState.error_response().status(), StatusCode::BAD_REQUEST);
         let denied = Error::ProviderRefused { error: "access_denied".to_owned() };
         assert!(denied.problem().detail().contains("access_denied"), "the provider's code is carried");
-        assert_eq!(denied.redirect_error().0, "access_denied");
+        assert_eq!(denied.redirect_error().0, OAuthError::AccessDenied);
+        let unknown_code = Error::ProviderRefused { error: "login_required".to_owned() };
+        assert_eq!(unknown_code.redirect_error().0, OAuthError::AccessDenied);
+        assert!(unknown_code.problem().detail().contains("login_required"), "the provider's code is in the detail");
+        assert_eq!(Error::InvalidState.redirect_error().0, OAuthError::InvalidRequest);
         for error in [denied, Error::CodeExchangeFailed("x".to_owned()), Error::InvalidIdToken("bad kid".to_owned())] {
             let response = error.error_response();
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -319,7 +364,8 @@ mod tests {
             "causes stay in the log"
         );
         let down = Error::IdentityProviderUnavailable { provider: "corp".to_owned(), reason: "refused".to_owned() };
-        assert_eq!(down.redirect_error().0, "temporarily_unavailable");
+        assert_eq!(down.redirect_error().0, OAuthError::TemporarilyUnavailable);
+        assert_eq!(down.problem().oauth_error(), None, "a 5xx answer carries no OAuth code");
         let response = down.error_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(response.headers().contains_key(RETRY_AFTER));

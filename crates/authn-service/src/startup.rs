@@ -21,10 +21,12 @@ use crate::state::AppState;
 use crate::users::UserStore;
 use crate::users::memory_store::MemoryUserStore;
 use crate::users::redis_store::RedisUserStore;
+use actix_web::middleware::from_fn;
 use actix_web::web;
 use auth_client::{PeerMetrics, PeerTimeouts, TokenClient};
 use redis_kit::{RedisMetrics, RedisPool, RedisTimeouts};
 use service_kit::http_app::post_only;
+use service_kit::oauth_errors::oauth_error_members;
 use service_kit::server::{HttpService, ServiceName, StartError};
 use std::net::SocketAddr;
 
@@ -113,9 +115,16 @@ fn serve<U: UserStore, F: FailureStore>(
                     .default_service(web::to(post_only)),
             )
             .service(
-                web::resource("/login").route(web::post().to(login::login::<U, F>)).default_service(web::to(post_only)),
+                web::resource("/login")
+                    .wrap(from_fn(oauth_error_members))
+                    .route(web::post().to(login::login::<U, F>))
+                    .default_service(web::to(post_only)),
             )
             .route("/oauth/login", web::get().to(oauth::login::<U, F>))
-            .route("/oauth/callback", web::get().to(oauth::callback::<U, F>));
+            .service(
+                web::resource("/oauth/callback")
+                    .wrap(from_fn(oauth_error_members))
+                    .route(web::get().to(oauth::callback::<U, F>)),
+            );
     })
 }

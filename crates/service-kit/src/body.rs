@@ -86,6 +86,43 @@ pub fn parse_body<T: DeserializeOwned>(format: BodyFormatHint, bytes: &[u8]) -> 
     }
 }
 
+/// The body of a token endpoint (`/login`, `/token/refresh`): its `grant_type` read on its own, and then
+/// the whole body as `T`, or why it does not parse. RFC 6749 has the grant type decide what else a
+/// request needs, so a request for another grant must be told `unsupported_grant_type`, not that its
+/// other fields are missing: the handler checks [`GrantBody::grant_type`] before it uses the body.
+#[derive(Debug)]
+pub struct GrantBody<T> {
+    pub grant_type: Option<String>,
+    pub body: Result<T, HttpProblem>,
+}
+
+#[derive(serde::Deserialize)]
+struct GrantTypeOnly {
+    #[serde(default)]
+    grant_type: Option<String>,
+}
+
+impl<T: DeserializeOwned> GrantBody<T> {
+    /// Parses a body already read (413 and 415 were answered before).
+    pub fn parse(format: BodyFormatHint, bytes: &[u8]) -> Self {
+        let grant_type = parse_body::<GrantTypeOnly>(format, bytes).ok().and_then(|only| only.grant_type);
+        Self { grant_type, body: parse_body(format, bytes) }
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for GrantBody<T> {
+    type Error = HttpProblem;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let read = read_request_body(req, payload);
+        Box::pin(async move {
+            let (format, bytes) = read.await?;
+            Ok(Self::parse(format, &bytes))
+        })
+    }
+}
+
 /// Which parser a body goes to; only this module decides, from `Content-Type`.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyFormatHint(BodyFormat);
@@ -100,17 +137,28 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let format = body_format(req);
-        let too_large = declared_length_exceeds_limit(req);
-        let payload = payload.take();
+        let read = read_request_body(req, payload);
         Box::pin(async move {
-            if too_large {
-                return Err(HttpProblem::payload_too_large());
-            }
-            let format = format?;
-            let bytes = read_limited(payload).await?;
-            parse_body(BodyFormatHint(format), &bytes).map(ApiBody)
+            let (format, bytes) = read.await?;
+            parse_body(format, &bytes).map(ApiBody)
         })
+    }
+}
+
+/// Reads a request's body within the limit, with the format its `Content-Type` names (413, 415 otherwise).
+fn read_request_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl std::future::Future<Output = Result<(BodyFormatHint, Bytes), HttpProblem>> + 'static {
+    let format = body_format(req);
+    let too_large = declared_length_exceeds_limit(req);
+    let payload = payload.take();
+    async move {
+        if too_large {
+            return Err(HttpProblem::payload_too_large());
+        }
+        let format = format?;
+        Ok((BodyFormatHint(format), read_limited(payload).await?))
     }
 }
 
@@ -154,6 +202,19 @@ mod tests {
         assert_eq!(error.status(), StatusCode::BAD_REQUEST);
         let error = parse_body::<AllOptional>(BodyFormatHint::JSON, b" []").unwrap_err();
         assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn a_grant_body_reads_the_grant_type_even_when_the_rest_does_not_parse() {
+        let other = GrantBody::<Login>::parse(BodyFormatHint::FORM, b"grant_type=client_credentials&scope=x");
+        assert_eq!(other.grant_type.as_deref(), Some("client_credentials"));
+        assert_eq!(other.body.unwrap_err().status(), StatusCode::BAD_REQUEST);
+        let json = GrantBody::<Login>::parse(BodyFormatHint::JSON, br#"{"username":"a","grant_type":"password"}"#);
+        assert_eq!(json.grant_type.as_deref(), Some("password"));
+        assert_eq!(json.body.unwrap().username, "a");
+        let garbage = GrantBody::<Login>::parse(BodyFormatHint::JSON, b"{not json");
+        assert_eq!(garbage.grant_type, None);
+        assert!(garbage.body.is_err());
     }
 
     #[test]

@@ -9,15 +9,17 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 }
 
 /// Middleware (for `actix_web::middleware::from_fn`) that sets `Cache-Control: no-store` unless the handler
-/// chose a policy: answers carry tokens and session data that no cache may keep.
+/// chose a policy: answers carry tokens and session data that no cache may keep. `Pragma: no-cache` goes
+/// with it, as RFC 6749 §5.1 asks of token responses, for HTTP/1.0 caches.
 pub async fn no_store(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+    use actix_web::http::header::{CACHE_CONTROL, HeaderValue, PRAGMA};
     let mut response = next.call(req).await?;
     if !response.headers().contains_key(CACHE_CONTROL) {
         response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response.headers_mut().insert(PRAGMA, HeaderValue::from_static("no-cache"));
     }
     Ok(response)
 }

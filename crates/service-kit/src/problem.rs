@@ -1,10 +1,12 @@
 //! RFC 9457 problem responses. Every service maps its own error enum onto [`HttpProblem`] in one place;
-//! this type renders the body and the headers the contract asks for (`Retry-After`, `WWW-Authenticate`).
+//! this type renders the body and the headers the contract asks for (`Retry-After`, `WWW-Authenticate`),
+//! and RFC 6749's `error` and `error_description` members when it carries an [`OAuthError`] (see
+//! [`crate::oauth_errors`] for the routes that always carry one).
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
-use auth_proto::problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemType};
+use auth_proto::problem::{OAuthError, PROBLEM_CONTENT_TYPE, Problem, ProblemType};
 use std::fmt;
 
 /// The `WWW-Authenticate: Bearer` challenge of a 401.
@@ -14,13 +16,18 @@ pub enum BearerChallenge {
     Missing,
     /// A token was presented and refused (RFC 6750 `invalid_token`).
     InvalidToken,
+    /// An OAuth client failed to authenticate where a bearer token or HTTP Basic client credentials are
+    /// accepted (introspection): `Bearer` first, as on every 401 of the platform, and the `Basic`
+    /// challenge RFC 6749 §5.2 asks for.
+    ClientCredentials,
 }
 
 impl BearerChallenge {
-    fn header_value(self) -> &'static str {
+    fn header_values(self) -> &'static [&'static str] {
         match self {
-            BearerChallenge::Missing => "Bearer",
-            BearerChallenge::InvalidToken => "Bearer error=\"invalid_token\"",
+            BearerChallenge::Missing => &["Bearer"],
+            BearerChallenge::InvalidToken => &["Bearer error=\"invalid_token\""],
+            BearerChallenge::ClientCredentials => &["Bearer", "Basic realm=\"auth-platform\""],
         }
     }
 }
@@ -34,11 +41,26 @@ pub struct HttpProblem {
     detail: String,
     retry_after_seconds: Option<u64>,
     challenge: Option<BearerChallenge>,
+    oauth_error: Option<OAuthError>,
 }
 
 impl HttpProblem {
     pub fn new(status: StatusCode, kind: ProblemType, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, kind, title, detail: detail.into(), retry_after_seconds: None, challenge: None }
+        Self {
+            status,
+            kind,
+            title,
+            detail: detail.into(),
+            retry_after_seconds: None,
+            challenge: None,
+            oauth_error: None,
+        }
+    }
+
+    /// Adds RFC 6749's `error` (this code) and `error_description` (the detail) to the body.
+    pub fn with_oauth_error(mut self, error: OAuthError) -> Self {
+        self.oauth_error = Some(error);
+        self
     }
 
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
@@ -105,25 +127,41 @@ impl HttpProblem {
         &self.detail
     }
 
-    pub fn to_response(&self) -> HttpResponse {
-        let body = Problem {
+    pub fn oauth_error(&self) -> Option<OAuthError> {
+        self.oauth_error
+    }
+
+    /// The body as sent.
+    pub fn body(&self) -> Problem {
+        Problem {
             kind: self.kind.uri(),
             title: self.title.to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-        };
+            error: self.oauth_error.map(|error| error.as_code().to_owned()),
+            error_description: self.oauth_error.map(|_| self.detail.clone()),
+        }
+    }
+
+    /// The answer: status, headers and body. The problem also travels in the response's extensions, so
+    /// that a middleware ([`crate::oauth_errors`]) can render it again with more members.
+    pub fn to_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.insert_header((CONTENT_TYPE, PROBLEM_CONTENT_TYPE));
         if let Some(seconds) = self.retry_after_seconds {
             response.insert_header((RETRY_AFTER, seconds.to_string()));
         }
         if let Some(challenge) = self.challenge {
-            response.insert_header((WWW_AUTHENTICATE, challenge.header_value()));
+            for value in challenge.header_values() {
+                response.append_header((WWW_AUTHENTICATE, *value));
+            }
         }
-        match serde_json::to_vec(&body) {
+        let mut response = match serde_json::to_vec(&self.body()) {
             Ok(bytes) => response.body(bytes),
             Err(_) => response.finish(),
-        }
+        };
+        response.extensions_mut().insert(self.clone());
+        response
     }
 }
 
@@ -169,5 +207,24 @@ mod tests {
     fn unauthorized_carries_the_bearer_challenge() {
         let response = HttpProblem::unauthorized(BearerChallenge::InvalidToken, "expired").to_response();
         assert_eq!(response.headers().get(WWW_AUTHENTICATE).unwrap(), "Bearer error=\"invalid_token\"");
+    }
+
+    #[actix_web::test]
+    async fn an_oauth_error_adds_error_and_error_description_and_nothing_else_changes() {
+        let plain = HttpProblem::unauthorized(BearerChallenge::ClientCredentials, "who are you");
+        let response = plain.clone().with_oauth_error(OAuthError::InvalidClient).to_response();
+        let challenges: Vec<_> = response.headers().get_all(WWW_AUTHENTICATE).map(|value| value.to_owned()).collect();
+        assert_eq!(challenges, ["Bearer", "Basic realm=\"auth-platform\""]);
+        assert_eq!(
+            response.extensions().get::<HttpProblem>().and_then(HttpProblem::oauth_error),
+            Some(OAuthError::InvalidClient)
+        );
+        let body: serde_json::Value = serde_json::from_slice(&to_bytes(response.into_body()).await.unwrap()).unwrap();
+        assert_eq!(body["error"], "invalid_client");
+        assert_eq!(body["error_description"], "who are you");
+        assert_eq!(body["type"], "urn:auth-platform:problem:unauthorized");
+        let body: serde_json::Value =
+            serde_json::from_slice(&to_bytes(plain.to_response().into_body()).await.unwrap()).unwrap();
+        assert!(body.get("error").is_none() && body.get("error_description").is_none(), "{body}");
     }
 }

@@ -1,12 +1,15 @@
 //! The token service's one error type and its mapping to problem+json, in one place. Causes are logged
 //! here and never sent to the client.
+//!
+//! The RFC 6749 §5.2 `error` codes of the refresh grant are chosen here too; the OAuth routes (wrapped
+//! with `service_kit::oauth_errors`) render them and give any other 4xx `invalid_request`.
 
 use crate::domain::refresh_token::RefreshTokenError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use auth_client::ClientError;
 use auth_jwt::keys::KeyError;
-use auth_proto::problem::{Problem, ProblemType};
+use auth_proto::problem::{OAuthError, Problem, ProblemType};
 use service_kit::problem::{BearerChallenge, HttpProblem};
 use service_kit::server::StartError;
 use service_kit::settings::SettingsError;
@@ -42,7 +45,7 @@ impl Error {
     pub fn from_rotation_failure(error: ClientError) -> Self {
         match &error {
             ClientError::Refused { status: 401, problem, .. } => Error::RefreshRefused {
-                reused: problem.as_ref().and_then(Problem::problem_type) == Some(ProblemType::RefreshTokenReused),
+                reused: problem.as_deref().and_then(Problem::problem_type) == Some(ProblemType::RefreshTokenReused),
             },
             _ => Error::SessionService(error),
         }
@@ -57,7 +60,8 @@ impl Error {
                 ProblemType::UnsupportedGrantType,
                 "Unsupported grant type",
                 "grant_type must be refresh_token",
-            ),
+            )
+            .with_oauth_error(OAuthError::UnsupportedGrantType),
             Error::RefreshRefused { reused } => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,
                 if *reused { ProblemType::RefreshTokenReused } else { ProblemType::InvalidRefreshToken },
@@ -68,7 +72,8 @@ impl Error {
                     "the refresh token is unknown, expired or revoked"
                 },
             )
-            .with_challenge(BearerChallenge::InvalidToken),
+            .with_challenge(BearerChallenge::InvalidToken)
+            .with_oauth_error(OAuthError::InvalidGrant),
             Error::SessionService(ClientError::Unavailable { .. }) => {
                 HttpProblem::dependency_unavailable("the session service")
             }
@@ -108,12 +113,16 @@ mod tests {
     use super::*;
 
     fn refused(status: u16, kind: Option<ProblemType>) -> ClientError {
-        let problem = kind.map(|kind| Problem {
-            kind: kind.uri(),
-            title: "refused".to_owned(),
-            status,
-            detail: "refused".to_owned(),
-        });
+        let problem = kind
+            .map(|kind| Problem {
+                kind: kind.uri(),
+                title: "refused".to_owned(),
+                status,
+                detail: "refused".to_owned(),
+                error: None,
+                error_description: None,
+            })
+            .map(Box::new);
         ClientError::Refused { peer: "session service", status, problem }
     }
 
@@ -127,5 +136,15 @@ mod tests {
         }
         let other = Error::from_rotation_failure(refused(400, Some(ProblemType::BadRequest)));
         assert!(matches!(other, Error::SessionService(_)));
+    }
+
+    #[test]
+    fn the_refresh_grant_s_failures_carry_their_oauth_codes() {
+        for reused in [false, true] {
+            assert_eq!(Error::RefreshRefused { reused }.problem().oauth_error(), Some(OAuthError::InvalidGrant));
+        }
+        assert_eq!(Error::UnsupportedGrantType.problem().oauth_error(), Some(OAuthError::UnsupportedGrantType));
+        let down = Error::SessionService(ClientError::Unavailable { peer: "session service", reason: "x".to_owned() });
+        assert_eq!(down.problem().oauth_error(), None, "a 503 stays a plain problem");
     }
 }

@@ -3,7 +3,8 @@
 use crate::routes::{health, introspect, jwks, mint, refresh, revoke, users};
 use service_kit::api_doc::{OperationsRoutes, SecuritySchemes, render};
 use std::sync::LazyLock;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -18,9 +19,26 @@ use utoipa::OpenApi;
         mint::mint,
         users::end_user_sessions,
     ),
-    modifiers(&SecuritySchemes, &OperationsRoutes)
+    modifiers(&SecuritySchemes, &IntrospectionClientScheme, &OperationsRoutes)
 )]
 pub struct ApiDoc;
+
+/// The `introspection_client` scheme: HTTP Basic with a pair from `INTROSPECTION_CREDENTIALS`.
+struct IntrospectionClientScheme;
+
+impl Modify for IntrospectionClientScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi.components.get_or_insert_with(Default::default).add_security_scheme(
+            "introspection_client",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some("a client_id:secret pair from INTROSPECTION_CREDENTIALS"))
+                    .build(),
+            ),
+        );
+    }
+}
 
 static RENDERED: LazyLock<String> = LazyLock::new(|| render(&ApiDoc::openapi()));
 

@@ -5,6 +5,7 @@
 //! already typed; [`Settings::from_environment`] adds the common ones and the rules across variables.
 //! A missing or malformed setting is a [`SettingsError`] naming the variable without echoing its value.
 
+use crate::domain::introspection_client::{ClientCredential, IntrospectionClients};
 use crate::keyring::KeyRing;
 use auth_jwt::algorithm::SigningAlgorithm;
 use auth_jwt::keys::SigningKey;
@@ -51,6 +52,8 @@ pub struct Settings {
     pub reuse_grace: Duration,
     /// `SESSION_MAX_LIFETIME_MINUTES`: no refresh extends a session past its creation plus this.
     pub max_lifetime: Duration,
+    /// `INTROSPECTION_CREDENTIALS`
+    pub introspection_clients: IntrospectionClients,
 }
 
 /// This service's own variables.
@@ -78,6 +81,8 @@ struct Vars {
     refresh_reuse_grace_seconds: Option<Duration>,
     #[serde(default, deserialize_with = "de::minutes")]
     session_max_lifetime_minutes: Option<Duration>,
+    #[serde(default, deserialize_with = "de::list")]
+    introspection_credentials: Vec<ClientCredential>,
 }
 
 impl Settings {
@@ -111,6 +116,8 @@ impl Settings {
         let session_service_url =
             url_or_default(vars.session_service_url.clone(), "SESSION_SERVICE_URL", DEFAULT_SESSION_SERVICE_URL)?;
         let keys = load_keys(&vars, common.app_env)?;
+        let introspection_clients = IntrospectionClients::new(vars.introspection_credentials, !common.app_env.is_dev())
+            .map_err(|error| SettingsError::new("INTROSPECTION_CREDENTIALS", error.to_string()))?;
         Ok(Self {
             common,
             session_service_url,
@@ -121,6 +128,7 @@ impl Settings {
             refresh_ttl,
             reuse_grace,
             max_lifetime,
+            introspection_clients,
         })
     }
 
@@ -257,6 +265,9 @@ mod tests {
             ("SESSION_MAX_LIFETIME_MINUTES", "hunter2"),
             ("SESSION_MAX_LIFETIME_MINUTES", "0"),
             ("SESSION_MAX_LIFETIME_MINUTES", "527041"),
+            ("INTROSPECTION_CREDENTIALS", "hunter2"),
+            ("INTROSPECTION_CREDENTIALS", "orders-api:hunter2-0123456789abcdef,:hunter2"),
+            ("INTROSPECTION_CREDENTIALS", "orders-api:hunter2-0123456789abcdef,orders-api:hunter2-0123456789abcdeg"),
         ] {
             let error = parse(&[("APP_ENV", "dev"), (variable, value)]).expect_err(variable);
             assert_eq!(error.variable(), variable, "{value}");
@@ -277,9 +288,29 @@ mod tests {
     }
 
     #[test]
+    fn introspection_credentials_are_a_list_of_pairs_with_long_secrets_in_prod() {
+        let dev = parse(&[("APP_ENV", "dev")]).expect("valid");
+        assert!(dev.introspection_clients.is_empty());
+        let dev = parse(&[("APP_ENV", "dev"), ("INTROSPECTION_CREDENTIALS", "rs:short")]).expect("dev allows it");
+        assert!(dev.introspection_clients.verify("rs", "short"));
+        let token = "t".repeat(32);
+        let key = key_file(SigningAlgorithm::EdDsa);
+        let key_path = key.path().to_string_lossy().into_owned();
+        let prod = [("INTERNAL_API_TOKEN", token.as_str()), ("JWT_PRIVATE_KEY_FILE", key_path.as_str())];
+        let short = parse(&[prod[0], prod[1], ("INTROSPECTION_CREDENTIALS", "rs:hunter2")]).expect_err("short");
+        assert_eq!(short.variable(), "INTROSPECTION_CREDENTIALS");
+        assert!(!short.to_string().contains("hunter2"), "{short}");
+        let listed = "orders-api:orders-secret-0123456789, billing:billing:secret-0123456789 ,";
+        let settings = parse(&[prod[0], prod[1], ("INTROSPECTION_CREDENTIALS", listed)]).expect("valid");
+        assert_eq!(settings.introspection_clients.len(), 2);
+        assert!(settings.introspection_clients.verify("billing", "billing:secret-0123456789"));
+    }
+
+    #[test]
     fn debug_output_shows_no_secret() {
         let settings = parse(&[
             ("INTERNAL_API_TOKEN", "hunter2-internal-token-0123456789abcdef"),
+            ("INTROSPECTION_CREDENTIALS", "orders-api:hunter2-introspection-secret"),
             ("ALGORITHM", "HS256"),
             ("SECRET_KEY", "hunter2-a-shared-secret-long-enough-for-hs256"),
         ])

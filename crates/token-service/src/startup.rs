@@ -7,6 +7,7 @@
 //! from `service_kit::server`.
 
 use crate::error::Error;
+use crate::introspection_auth::require_introspection_client;
 use crate::metrics::TokenMetrics;
 use crate::minting::Minter;
 use crate::routes::{health, introspect, jwks, mint, refresh, revoke, users};
@@ -16,7 +17,9 @@ use actix_web::middleware::from_fn;
 use actix_web::web;
 use auth_client::{PeerMetrics, PeerTimeouts, SessionClient};
 use auth_jwt::verify::TokenVerifier;
+use service_kit::http_app::post_only;
 use service_kit::internal_auth::require_internal_token;
+use service_kit::oauth_errors::oauth_error_members;
 use service_kit::server::{HttpService, ServiceName, StartError};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -61,19 +64,34 @@ impl Application {
             metrics: TokenMetrics::register(&registry).map_err(StartError::from)?,
         });
         let internal_token = web::Data::new(settings.common.internal_api_token.clone());
+        let introspection_clients = web::Data::new(settings.introspection_clients.clone());
         let service =
             HttpService::start(SERVICE, &settings.common, &registry, crate::openapi::rendered(), move |config| {
                 config
                     .app_data(state.clone())
                     .app_data(internal_token.clone())
+                    .app_data(introspection_clients.clone())
                     .route("/readyz", web::get().to(health::readyz))
                     .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
-                    .route("/token/refresh", web::post().to(refresh::refresh))
-                    .route("/token/revoke", web::post().to(revoke::revoke))
+                    // The OAuth endpoints: every 4xx carries RFC 6749's `error` (`service_kit::oauth_errors`).
+                    .service(
+                        web::resource("/token/refresh")
+                            .wrap(from_fn(oauth_error_members))
+                            .route(web::post().to(refresh::refresh))
+                            .default_service(web::to(post_only)),
+                    )
+                    .service(
+                        web::resource("/token/revoke")
+                            .wrap(from_fn(oauth_error_members))
+                            .route(web::post().to(revoke::revoke))
+                            .default_service(web::to(post_only)),
+                    )
                     .service(
                         web::resource("/token/introspect")
-                            .wrap(from_fn(require_internal_token))
-                            .route(web::post().to(introspect::introspect)),
+                            .wrap(from_fn(require_introspection_client))
+                            .wrap(from_fn(oauth_error_members))
+                            .route(web::post().to(introspect::introspect))
+                            .default_service(web::to(post_only)),
                     )
                     .service(
                         web::scope("/internal")

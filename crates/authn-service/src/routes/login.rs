@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use auth_proto::problem::Problem;
 use auth_proto::public::LoginRequest;
 use auth_proto::public::TokenResponse;
-use service_kit::body::ApiBody;
+use service_kit::body::GrantBody;
 
 /// The session service shows the user agent in session lists; longer ones are cut, not refused.
 pub const MAX_USER_AGENT_CHARS: usize = 256;
@@ -21,21 +21,23 @@ pub const MAX_USER_AGENT_CHARS: usize = 256;
         description = "JSON, or an OAuth2 password-grant form (grant_type=password optional)"),
     responses(
         (status = 200, description = "Logged in: a new session and its tokens", body = TokenResponse),
-        (status = 400, description = "Malformed body or unsupported grant_type", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Unknown user or wrong password (one answer for both)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failures for this username or client address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed body (error invalid_request), or a grant_type other than password (error unsupported_grant_type, checked first)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown user, wrong password or disabled account, one answer for all (error invalid_grant)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB (error invalid_request)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither JSON nor a form (error invalid_request)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failures for this username or client address; see Retry-After (error invalid_grant)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Redis, the token service or the hashing pool is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn login<U: UserStore, F: FailureStore>(
     req: HttpRequest,
     state: web::Data<AppState<U, F>>,
-    ApiBody(body): ApiBody<LoginRequest>,
+    body: GrantBody<LoginRequest>,
 ) -> Result<HttpResponse, Error> {
     if body.grant_type.as_deref().is_some_and(|grant_type| grant_type != "password") {
         return Err(Error::UnsupportedGrantType);
     }
+    let body = body.body?;
     let attempt = LoginAttempt {
         username: body.username,
         password: body.password,

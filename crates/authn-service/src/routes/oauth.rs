@@ -50,8 +50,8 @@ pub async fn login<U: UserStore, F: FailureStore>(
     responses(
         (status = 200, description = "Logged in: a new session and its tokens (amr [\"oidc\"])", body = TokenResponse),
         (status = 302, description = "Front-end redirect mode: to the front-end URL with the token response, or error and error_description, in the fragment"),
-        (status = 400, description = "Unknown, expired, replayed or malformed state; no code", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "The provider answered error=, the code exchange failed, the ID token failed verification, or the account is disabled", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unknown, expired, replayed or malformed state; no code (error invalid_request)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The provider answered error= (error: the provider's code when it is a standard one, else access_denied), the code exchange failed, the ID token failed verification, or the account is disabled (error access_denied)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The provider, Redis or the token service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
@@ -71,7 +71,7 @@ pub async fn callback<U: UserStore, F: FailureStore>(
         (Some(frontend), Ok(tokens)) => Ok(redirect(frontend, &token_fragment(&tokens))),
         (Some(frontend), Err(error)) => {
             let (code, description) = error.redirect_error();
-            let fragment = form(&[("error", &code), ("error_description", &description)]);
+            let fragment = form(&[("error", code.as_code()), ("error_description", &description)]);
             Ok(redirect(frontend, &fragment))
         }
     }

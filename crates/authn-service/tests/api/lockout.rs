@@ -16,7 +16,9 @@ async fn a_username_locks_after_max_failures_even_for_the_right_password() {
     assert_eq!(response.status(), 429);
     let retry_after: u64 = header(&response, "retry-after").expect("retry-after").parse().expect("seconds");
     assert!((1..=60).contains(&retry_after), "{retry_after}");
-    assert_eq!(problem(response).await["status"], 429);
+    let body = problem(response).await;
+    assert_eq!(body["status"], 429);
+    assert_eq!(body["error"], "invalid_grant", "a locked account is an invalid grant to OAuth clients: {body}");
     assert!(app.token_service.mints().is_empty());
     // Another user is not affected.
     app.register_user("bob").await;

@@ -19,6 +19,7 @@ async fn a_json_login_returns_the_minted_tokens() {
         .expect("request");
     assert_eq!(response.status(), 200);
     assert_eq!(header(&response, "cache-control").as_deref(), Some("no-store"));
+    assert_eq!(header(&response, "pragma").as_deref(), Some("no-cache"), "RFC 6749 §5.1");
     assert_eq!(response.json::<TokenResponse>().await.expect("token response"), fixed_tokens());
 
     let mints = app.token_service.mints();
@@ -55,7 +56,51 @@ async fn another_grant_type_is_400_unsupported_grant_type() {
     assert_eq!(response.status(), 400);
     let body = problem(response).await;
     assert!(body["type"].as_str().expect("type").ends_with("unsupported-grant-type"), "{body}");
+    assert_eq!(body["error"], "unsupported_grant_type", "{body}");
     assert!(app.token_service.mints().is_empty());
+}
+
+#[tokio::test]
+async fn another_grant_type_is_named_even_without_the_password_grant_s_fields() {
+    let app = spawn_app().await;
+    let form = [("grant_type", "client_credentials"), ("scope", "api")];
+    let response = app.http.post(app.url("/login")).form(&form).send().await.expect("request");
+    assert_eq!(response.status(), 400);
+    let body = problem(response).await;
+    assert_eq!(body["error"], "unsupported_grant_type", "{body}");
+    assert_eq!(body["error_description"], body["detail"], "{body}");
+}
+
+#[tokio::test]
+async fn every_4xx_of_login_carries_an_oauth_error_and_registration_s_do_not() {
+    let app = spawn_app().await;
+    app.register_user("alice").await;
+    let wrong = app.login("alice", "not the password").await;
+    assert_eq!(wrong.status(), 401);
+    let body = problem(wrong).await;
+    assert_eq!(body["error"], "invalid_grant", "{body}");
+    assert!(body["type"].as_str().expect("type").ends_with(":unauthorized"), "the problem type stays: {body}");
+    assert_eq!(body["error_description"], body["detail"], "{body}");
+
+    let cases: Vec<(reqwest::RequestBuilder, u16)> = vec![
+        (app.http.post(app.url("/login")).form(&[("username", "alice")]), 400),
+        (app.http.post(app.url("/login")).header("content-type", "application/json").body("{not json"), 400),
+        (app.http.post(app.url("/login")).header("content-type", "text/plain").body("alice"), 415),
+        (app.http.post(app.url("/login")).header("content-type", "application/json").body(vec![b' '; 70_000]), 413),
+        (app.http.get(app.url("/login")), 405),
+    ];
+    for (request, status) in cases {
+        let response = request.send().await.expect("request");
+        assert_eq!(response.status(), status);
+        let body = problem(response).await;
+        assert_eq!(body["error"], "invalid_request", "{status}: {body}");
+        assert_eq!(body["error_description"], body["detail"], "{body}");
+    }
+
+    let register = app.register(serde_json::json!({"username": "", "password": PASSWORD})).await;
+    assert_eq!(register.status(), 400);
+    let body = problem(register).await;
+    assert!(body.get("error").is_none() && body.get("error_description").is_none(), "{body}");
 }
 
 #[tokio::test]

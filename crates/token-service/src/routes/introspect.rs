@@ -1,5 +1,5 @@
-//! `POST /token/introspect` (RFC 7662), for resource servers holding the internal API token (checked by
-//! the route's middleware). Active means: signature and claims valid, session live, jti not revoked; or,
+//! `POST /token/introspect` (RFC 7662), for resource servers holding the internal API token or client
+//! credentials from `INTROSPECTION_CREDENTIALS` (checked by `crate::introspection_auth`). Active means: signature and claims valid, session live, jti not revoked; or,
 //! for a refresh token, that it is its session's current one.
 
 use super::looks_like_jwt;
@@ -12,12 +12,12 @@ use auth_proto::problem::Problem;
 use auth_proto::public::{IntrospectResponse, TokenRequest};
 use service_kit::body::ApiBody;
 
-#[utoipa::path(post, path = "/token/introspect", tag = "token", security(("internal" = [])), request_body(content((TokenRequest = "application/json"), (TokenRequest = "application/x-www-form-urlencoded"))),
-    description = "RFC 7662, for holders of the internal API token.",
+#[utoipa::path(post, path = "/token/introspect", tag = "token", security(("internal" = []), ("introspection_client" = [])), request_body(content((TokenRequest = "application/json"), (TokenRequest = "application/x-www-form-urlencoded"))),
+    description = "RFC 7662, for holders of the internal API token or of client credentials from INTROSPECTION_CREDENTIALS (HTTP Basic, the id and secret form-encoded as RFC 6749 §2.3.1 has it, or as they are).",
     responses(
         (status = 200, description = "Whether the token is active, and its claims when it is", body = IntrospectResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed body (error invalid_request)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Neither the internal API token nor valid client credentials (error invalid_client; WWW-Authenticate: Bearer and Basic realm=\"auth-platform\")", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(name = "introspect token", skip_all)]

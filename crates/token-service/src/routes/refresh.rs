@@ -12,19 +12,25 @@ use auth_proto::internal::{RotateOutcome, RotateRequest};
 use auth_proto::problem::Problem;
 use auth_proto::public::RefreshRequest;
 use auth_proto::public::TokenResponse;
-use service_kit::body::ApiBody;
+use service_kit::body::GrantBody;
 
 #[utoipa::path(post, path = "/token/refresh", tag = "token", request_body(content((RefreshRequest = "application/json"), (RefreshRequest = "application/x-www-form-urlencoded"))),
     responses(
         (status = 200, description = "New access and refresh tokens for the same session", body = TokenResponse),
-        (status = 400, description = "Malformed body or grant_type other than refresh_token", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Unknown, expired, revoked or reused refresh token (reuse ends the session)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed body (error invalid_request), or a grant_type other than refresh_token (error unsupported_grant_type, checked first)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token; reuse ends the session (error invalid_grant)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB (error invalid_request)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(name = "refresh tokens", skip_all)]
-pub async fn refresh(state: web::Data<AppState>, body: ApiBody<RefreshRequest>) -> Result<HttpResponse, Error> {
-    let result = rotate(&state, body.0).await;
+pub async fn refresh(state: web::Data<AppState>, body: GrantBody<RefreshRequest>) -> Result<HttpResponse, Error> {
+    // The grant type first (RFC 6749: it decides what else the request needs); a body that does not
+    // parse is no refresh attempt and goes uncounted, as before the handler ran.
+    let result = match (body.grant_type.as_deref(), body.body) {
+        (Some(grant), _) if grant != "refresh_token" => Err(Error::UnsupportedGrantType),
+        (_, Err(malformed)) => return Err(malformed.into()),
+        (_, Ok(request)) => rotate(&state, request).await,
+    };
     state.metrics.record_refresh(&result);
     let (response, _) = result?;
     Ok(HttpResponse::Ok().json(response))
@@ -32,9 +38,6 @@ pub async fn refresh(state: web::Data<AppState>, body: ApiBody<RefreshRequest>) 
 
 /// Rotates the presented refresh token and mints the session's next tokens.
 async fn rotate(state: &AppState, request: RefreshRequest) -> Result<(TokenResponse, RefreshOutcome), Error> {
-    if request.grant_type.as_deref().is_some_and(|grant| grant != "refresh_token") {
-        return Err(Error::UnsupportedGrantType);
-    }
     let presented = RefreshToken::parse(&request.refresh_token).ok_or(Error::RefreshRefused { reused: false })?;
     let successor = presented.successor()?;
     let rotation = RotateRequest {

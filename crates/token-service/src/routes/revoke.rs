@@ -17,8 +17,8 @@ use service_kit::body::ApiBody;
     description = "RFC 7009. An access token is refused until it expires; a refresh token ends its session.",
     responses(
         (status = 200, description = "Revoked, or nothing to revoke", body = RevokeResponse),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed body or no token (error invalid_request)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB (error invalid_request)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(name = "revoke token", skip_all)]

@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use test_support::uuid_for;
 use token_service::domain::refresh_token::{RefreshSecret, RefreshToken};
+use token_service::domain::introspection_client::IntrospectionClients;
 use token_service::keyring::KeyRing;
 use token_service::settings::Settings;
 use token_service::startup::Application;
@@ -74,8 +75,18 @@ pub fn settings(options: Options, session_url: &str) -> Settings {
         refresh_ttl: Duration::from_secs(REFRESH_TTL_SECONDS.unsigned_abs()),
         reuse_grace: Duration::from_secs(options.grace_seconds),
         max_lifetime: Duration::from_secs(MAX_LIFETIME_SECONDS.unsigned_abs()),
+        introspection_clients: IntrospectionClients::new(
+            vec![format!("{INTROSPECTION_CLIENT_ID}:{INTROSPECTION_CLIENT_SECRET}").parse().expect("a pair")],
+            true,
+        )
+        .expect("valid"),
     }
 }
+
+/// The introspection client configured in every test app (`INTROSPECTION_CREDENTIALS`); the secret has
+/// characters RFC 6749 §2.3.1's form encoding changes.
+pub const INTROSPECTION_CLIENT_ID: &str = "resource-server";
+pub const INTROSPECTION_CLIENT_SECRET: &str = "rs secret+/=%-0123456789";
 
 /// The token app and the stand-in session service it calls.
 #[derive(Debug)]
@@ -128,6 +139,9 @@ impl TestApp {
     pub async fn mint(&self, user: &str) -> TokenResponse {
         let response = self.mint_response(user).await;
         assert_eq!(response.status(), 200, "{:?}", response.text().await);
+        // RFC 6749 §5.1: a token response is not cached, by HTTP/1.1 or HTTP/1.0 caches.
+        assert_eq!(response.headers().get("cache-control").expect("Cache-Control"), "no-store");
+        assert_eq!(response.headers().get("pragma").expect("Pragma"), "no-cache");
         response.json().await.expect("a token response")
     }
 
@@ -144,6 +158,9 @@ impl TestApp {
     pub async fn refreshed(&self, refresh_token: &str) -> TokenResponse {
         let response = self.refresh(refresh_token).await;
         assert_eq!(response.status(), 200, "{:?}", response.text().await);
+        // RFC 6749 §5.1: a token response is not cached, by HTTP/1.1 or HTTP/1.0 caches.
+        assert_eq!(response.headers().get("cache-control").expect("Cache-Control"), "no-store");
+        assert_eq!(response.headers().get("pragma").expect("Pragma"), "no-cache");
         response.json().await.expect("a token response")
     }
 
@@ -370,6 +387,8 @@ fn problem(status: u16, kind: &str) -> HttpResponse {
         title: "scripted".to_owned(),
         status,
         detail: "scripted by the test".to_owned(),
+        error: None,
+        error_description: None,
     })
 }
 

@@ -1,8 +1,14 @@
-//! `/token/introspect` (RFC 7662), for holders of the internal API token: an access token is active when
+//! `/token/introspect` (RFC 7662), for holders of the internal API token or of client credentials from
+//! `INTROSPECTION_CREDENTIALS` (HTTP Basic, which open no other route): an access token is active when
 //! it verifies and the session service says its session is live and its jti unrevoked; a refresh token
 //! when the session service finds its session.
 
-use crate::helpers::{AUDIENCE, ISSUER, assert_problem, claims, refresh_hash, spawn_app};
+use crate::helpers::{
+    AUDIENCE, INTERNAL_TOKEN, INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET, ISSUER, TestApp, assert_problem,
+    claims, refresh_hash, spawn_app,
+};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use test_support::uuid_for;
 
 #[tokio::test]
@@ -64,4 +70,111 @@ async fn introspection_needs_the_internal_token() {
     let response = app.client.post(app.url("/token/introspect")).form(&[("token", "anything")]).send().await.unwrap();
     assert!(response.headers().get("www-authenticate").is_some());
     assert_problem(response, 401).await;
+}
+
+/// `POST /token/introspect` with this `Authorization` value.
+async fn introspect_as(app: &TestApp, authorization: &str, token: &str) -> reqwest::Response {
+    let request = app.client.post(app.url("/token/introspect")).header("authorization", authorization);
+    request.form(&[("token", token)]).send().await.expect("request")
+}
+
+fn basic(client_id: &str, secret: &str) -> String {
+    format!("Basic {}", STANDARD.encode(format!("{client_id}:{secret}")))
+}
+
+/// As RFC 6749 §2.3.1 (and so oauth2-rs and requests-oauthlib) sends them: form-encoded, then Basic.
+fn basic_form_encoded(client_id: &str, secret: &str) -> String {
+    let encode = |value: &str| url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>();
+    basic(&encode(client_id), &encode(secret))
+}
+
+#[tokio::test]
+async fn introspection_credentials_open_introspection_as_sent_or_form_encoded() {
+    let app = spawn_app().await;
+    let tokens = app.mint("u-basic").await;
+    for authorization in [
+        basic(INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET),
+        basic_form_encoded(INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET),
+        format!("Bearer {INTERNAL_TOKEN}"),
+    ] {
+        let response = introspect_as(&app, &authorization, &tokens.access_token).await;
+        assert_eq!(response.status(), 200, "{authorization}");
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(body["active"], true, "{authorization}");
+        assert_eq!(body["sub"], uuid_for("u-basic"));
+    }
+}
+
+#[tokio::test]
+async fn failed_client_authentication_is_invalid_client_with_a_basic_challenge() {
+    let app = spawn_app().await;
+    let tokens = app.mint("u-basic-refused").await;
+    let calls_before = app.session.recorded().calls();
+    for authorization in [
+        basic(INTROSPECTION_CLIENT_ID, "wrong secret"),
+        basic("another-client", INTROSPECTION_CLIENT_SECRET),
+        basic(INTROSPECTION_CLIENT_ID, ""),
+        "Basic not-base64!".to_owned(),
+        format!("Bearer {INTROSPECTION_CLIENT_SECRET}x"),
+        "Bearer wrong-internal-token".to_owned(),
+        "Digest x".to_owned(),
+    ] {
+        let response = introspect_as(&app, &authorization, &tokens.access_token).await;
+        let challenges: Vec<String> = response
+            .headers()
+            .get_all("www-authenticate")
+            .iter()
+            .map(|value| value.to_str().expect("ascii").to_owned())
+            .collect();
+        assert!(challenges.iter().any(|value| value.starts_with("Basic realm=")), "{authorization}: {challenges:?}");
+        assert!(challenges.iter().any(|value| value.starts_with("Bearer")), "{authorization}: {challenges:?}");
+        let body = assert_problem(response, 401).await;
+        assert_eq!(body["error"], "invalid_client", "{authorization}: {body}");
+        assert_eq!(body["type"], "urn:auth-platform:problem:unauthorized", "the problem type stays");
+        assert!(!body.to_string().contains(INTROSPECTION_CLIENT_SECRET), "{body}");
+    }
+    let missing = app.client.post(app.url("/token/introspect")).form(&[("token", "x")]).send().await.unwrap();
+    assert_eq!(assert_problem(missing, 401).await["error"], "invalid_client");
+    assert_eq!(app.session.recorded().calls(), calls_before, "no token was looked at");
+}
+
+#[tokio::test]
+async fn introspection_credentials_open_no_internal_route() {
+    let app = spawn_app().await;
+    for authorization in [
+        basic(INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET),
+        basic_form_encoded(INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET),
+        format!("Bearer {INTROSPECTION_CLIENT_SECRET}"),
+    ] {
+        let mint = app
+            .client
+            .post(app.url("/internal/tokens"))
+            .header("authorization", &authorization)
+            .json(&serde_json::json!({"user_id": uuid_for("u-x"), "username": "x", "amr": ["pwd"]}))
+            .send()
+            .await
+            .expect("request");
+        let body = assert_problem(mint, 401).await;
+        assert!(body.get("error").is_none(), "internal routes are no OAuth endpoints: {body}");
+        let end = app
+            .client
+            .post(app.url(&format!("/internal/users/{}/sessions/invalidate", uuid_for("u-x"))))
+            .header("authorization", &authorization)
+            .send()
+            .await
+            .expect("request");
+        assert_problem(end, 401).await;
+    }
+    assert_eq!(app.session.recorded().calls(), 0, "nothing reached the session service");
+}
+
+#[tokio::test]
+async fn a_malformed_introspection_request_is_invalid_request() {
+    let app = spawn_app().await;
+    let authorization = basic(INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET);
+    let request = app.client.post(app.url("/token/introspect")).header("authorization", &authorization);
+    let response = request.form(&[("token_type_hint", "access_token")]).send().await.expect("request");
+    let body = assert_problem(response, 400).await;
+    assert_eq!(body["error"], "invalid_request", "{body}");
+    assert_eq!(body["error_description"], body["detail"], "{body}");
 }

@@ -53,6 +53,8 @@ async fn a_reuse_answer_is_a_401_refresh_token_reused() {
     assert_eq!(reuse.headers().get("www-authenticate").unwrap(), "Bearer error=\"invalid_token\"");
     let problem = assert_problem(reuse, 401).await;
     assert_eq!(problem["type"], REUSED);
+    assert_eq!(problem["error"], "invalid_grant", "{problem}");
+    assert_eq!(problem["error_description"], problem["detail"], "{problem}");
     assert_eq!(app.session.recorded().rotations.len(), 1);
 }
 
@@ -63,12 +65,15 @@ async fn unknown_malformed_and_wrongly_granted_refreshes_are_refused() {
     app.session.script(|script| script.rotate = RotateAnswer::Problem { status: 401, kind: INVALID_REFRESH });
     let unknown = app.refresh(unknown_refresh_token().expose()).await;
     assert!(unknown.headers().get("www-authenticate").is_some());
-    assert_eq!(assert_problem(unknown, 401).await["type"], INVALID_REFRESH);
+    let problem = assert_problem(unknown, 401).await;
+    assert_eq!((&problem["type"], &problem["error"]), (&INVALID_REFRESH.into(), &"invalid_grant".into()));
     assert_eq!(app.session.recorded().rotations.len(), 1);
 
     // Not shaped like a refresh token, not a refresh grant, no token: refused without asking the session service.
     for malformed in ["not-a-token", &"x".repeat(43)] {
-        assert_eq!(assert_problem(app.refresh(malformed).await, 401).await["type"], INVALID_REFRESH, "{malformed}");
+        let problem = assert_problem(app.refresh(malformed).await, 401).await;
+        assert_eq!(problem["type"], INVALID_REFRESH, "{malformed}");
+        assert_eq!(problem["error"], "invalid_grant", "{malformed}");
     }
     let wrong_grant = app
         .client
@@ -77,9 +82,16 @@ async fn unknown_malformed_and_wrongly_granted_refreshes_are_refused() {
         .send()
         .await
         .unwrap();
-    assert_problem(wrong_grant, 400).await;
+    assert_eq!(assert_problem(wrong_grant, 400).await["error"], "unsupported_grant_type");
+    // The grant type is checked first: a password grant sent here is told so, not that a field is missing.
+    let password_grant = [("grant_type", "password"), ("username", "alice"), ("password", "secret")];
+    let password_grant = app.client.post(app.url("/token/refresh")).form(&password_grant).send().await.unwrap();
+    assert_eq!(assert_problem(password_grant, 400).await["error"], "unsupported_grant_type");
     let missing = app.client.post(app.url("/token/refresh")).json(&serde_json::json!({})).send().await.unwrap();
-    assert_problem(missing, 400).await;
+    assert_eq!(assert_problem(missing, 400).await["error"], "invalid_request");
+    let method = app.client.get(app.url("/token/refresh")).send().await.unwrap();
+    assert_eq!(method.headers().get("allow").expect("Allow"), "POST");
+    assert_eq!(assert_problem(method, 405).await["error"], "invalid_request");
     assert_eq!(app.session.recorded().rotations.len(), 1);
 }
 

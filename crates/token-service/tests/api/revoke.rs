@@ -53,9 +53,9 @@ async fn unknown_tokens_get_200_and_missing_ones_400() {
     assert_eq!(app.session.recorded().ends, [refresh_hash(&unknown_refresh)]);
 
     let missing = app.client.post(app.url("/token/revoke")).json(&serde_json::json!({})).send().await.unwrap();
-    assert_problem(missing, 400).await;
+    assert_eq!(assert_problem(missing, 400).await["error"], "invalid_request");
     let empty = app.revoke("").await;
-    assert_problem(empty, 400).await;
+    assert_eq!(assert_problem(empty, 400).await["error"], "invalid_request");
     let recorded = app.session.recorded();
     assert_eq!(recorded.calls(), 1, "nothing else was touched: {recorded:?}");
 }
