@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod domain;
 pub mod error;
+pub mod key_reload;
 pub mod keyring;
 pub mod metrics;
 pub mod minting;
