@@ -1,11 +1,13 @@
 //! Harness for the end-to-end tests: a real `redis-server` and the three service binaries, each on a
-//! free port with its own temp dir, torn down on drop (also when a test panics); a real nginx gateway in
+//! free port with its own temp dir, torn down on drop (also when a test panics), the token service as
+//! several replicas behind a round-robin nginx when a test asks (`balancer`); a real nginx gateway in
 //! front of them (`gateway`); a real OpenID Connect provider (`oidc_provider`) for the single sign-on
 //! tests; and an OTLP/HTTP trace receiver (`otlp`).
 //!
 //! The tests themselves live in `e2e/` (one test binary, modules beside `main.rs`).
 
 pub mod api;
+pub mod balancer;
 pub mod binaries;
 pub mod checks;
 pub mod gateway;
