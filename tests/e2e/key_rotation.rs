@@ -88,7 +88,7 @@ async fn rotation_across_two_replicas_under_traffic_refuses_no_valid_token_and_g
     let (_, first) = api.signed_in().await;
     let old_kid = jwt::header(&first.access_token)["kid"].as_str().unwrap().to_owned();
     for &port in &replicas {
-        assert_eq!(published_kids(&direct, port).await, [old_kid.clone()], "one key to start with");
+        assert_eq!(published_kids(&direct, port).await, std::slice::from_ref(&old_kid), "one key to start with");
     }
 
     let traffic = Traffic::start(&api, 4).await;
@@ -165,6 +165,34 @@ async fn rotation_across_two_replicas_under_traffic_refuses_no_valid_token_and_g
     api.session_status(&live.access_token).await.expect_status(200);
 }
 
+#[tokio::test]
+async fn a_sighup_with_a_broken_key_file_keeps_the_keys_in_force_and_logs_why() {
+    let keys = tempfile::tempdir().unwrap();
+    let key_file = keys.path().join("jwt-private-key.pem");
+    std::fs::write(&key_file, generate_private_key_pem()).unwrap();
+    let mut platform =
+        Platform::builder().env(Service::Token, "JWT_PRIVATE_KEY_FILE", key_file.display().to_string()).start().await;
+    let api = platform.api().clone();
+    let (account, before) = api.signed_in().await;
+    let jwks = api.jwks().await.body;
+
+    std::fs::write(&key_file, "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n").unwrap();
+    platform.hangup_token_replica(0);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !platform.log(Service::Token).contains("key reload failed") {
+        assert!(Instant::now() < deadline, "no failed reload logged:\n{}", platform.log(Service::Token));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let log = platform.log(Service::Token);
+    assert!(log.contains("JWT_PRIVATE_KEY_FILE"), "the log names the variable:\n{log}");
+    // Still serving, with the keys it had.
+    assert_eq!(api.jwks().await.body, jwks);
+    let after = api.login_ok(&account).await;
+    assert_eq!(jwt::header(&after.access_token)["kid"], jwt::header(&before.access_token)["kid"]);
+    api.session_status(&after.access_token).await.expect_status(200);
+    api.refresh(&before.refresh_token).await.expect_status(200);
+}
+
 /// The access-token lifetime of the rotation test: the old key is retired after it (plus the skew).
 const ACCESS_MINUTES: u64 = 1;
 /// Recent tokens are verified again while younger than this (well inside their lifetime).
@@ -239,7 +267,7 @@ impl Traffic {
                 while !stop.load(Ordering::Acquire) {
                     one_round(&api, &account, &seen).await;
                     rounds += 1;
-                    if rounds % ROUNDS_PER_ACCOUNT == 0 {
+                    if rounds.is_multiple_of(ROUNDS_PER_ACCOUNT) {
                         account = api.new_account().await;
                     }
                 }
