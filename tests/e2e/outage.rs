@@ -151,10 +151,18 @@ async fn session_needs_a_key_set_once_then_stays_ready_through_a_token_outage() 
 
     // No start-up order: session started while token is down is not ready (no key set yet)...
     platform.stop_service(Service::Token);
+    // While token is down its port stays bound here (not listening: connections are refused), so that
+    // no other process on the machine takes it before token starts there again.
+    let token_port = std::net::SocketAddr::from(([127, 0, 0, 1], platform.port(Service::Token)));
+    let hold = tokio::net::TcpSocket::new_v4().unwrap();
+    // As the service's own listener does: the killed process's connections may linger in TIME_WAIT.
+    hold.set_reuseaddr(true).unwrap();
+    hold.bind(token_port).unwrap();
     platform.stop_service(Service::Session);
     platform.start_service(Service::Session).await;
     assert_readyz_names(&api, Service::Session, "jwks").await;
     // ...and becomes ready by itself once token serves (the key set is fetched in the background).
+    drop(hold);
     platform.start_service(Service::Token).await;
     eventually(Duration::from_secs(10), 200, || api.get(Service::Session, "/readyz")).await;
 
