@@ -202,8 +202,16 @@ fn a_malformed_url_stops_the_start_with_a_line_naming_it_without_its_value() {
         (Service::Token, "SESSION_SERVICE_URL", "http://session.internal/#hunter2"),
         (Service::Authn, "TOKEN_SERVICE_URL", "file:///hunter2"),
     ];
-    for (service, variable, value) in cases {
-        let text = failed_start(service, dir.path(), &[("APP_ENV", "dev"), (variable, value)]);
+    // Every URL setting of every service, named providers' included (they need OIDC_PROVIDERS).
+    let cases = cases.into_iter().map(|(service, variable, value)| (service, variable, value, None)).chain([
+        (Service::Authn, "OIDC_REDIRECT_URL", "hunter2", None),
+        (Service::Authn, "OIDC_CORP_ISSUER_URL", "hunter2", Some(("OIDC_PROVIDERS", "corp"))),
+        (Service::Authn, "OIDC_CORP_REDIRECT_URL", "//hunter2", Some(("OIDC_PROVIDERS", "corp"))),
+    ]);
+    for (service, variable, value, extra) in cases {
+        let mut env = vec![("APP_ENV", "dev"), (variable, value)];
+        env.extend(extra);
+        let text = failed_start(service, dir.path(), &env);
         let line = format!("{}: invalid setting {variable}", service.binary_name());
         assert!(text.contains(&line), "{} must name {variable}: {text}", service.binary_name());
         assert!(!text.contains("hunter2"), "{} echoed the value of {variable}: {text}", service.binary_name());
