@@ -147,6 +147,7 @@ async fn every_service_serves_an_offline_docs_page_over_its_openapi_document() {
         assert_eq!(redirect.header("location"), Some("/docs/"), "{redirect}");
         let page = api.get(service, "/docs/").await;
         page.expect_status(200);
+        assert_eq!(page.header("x-content-type-options"), Some("nosniff"), "{page}");
         assert!(page.content_type().starts_with("text/html"), "{page}");
         assert!(page.body.contains("swagger-ui"), "{page}");
         // Every asset the page loads is served by the service itself: no CDN.
