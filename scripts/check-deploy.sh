@@ -61,8 +61,10 @@ step "kustomize render"
 cp -r k8s "$WORK/k8s"
 mkdir -p "$WORK/k8s/overlays/dev/secrets"
 printf 'placeholder-internal-api-token-for-rendering-only\n' > "$WORK/k8s/overlays/dev/secrets/internal-api-token"
-printf -- '-----BEGIN PRIVATE KEY-----\nplaceholder for rendering only\n-----END PRIVATE KEY-----\n' \
-    > "$WORK/k8s/overlays/dev/secrets/jwt-private-key.pem"
+for key in jwt-private-key.pem jwt-previous-key.pem; do
+    printf -- '-----BEGIN PRIVATE KEY-----\nplaceholder for rendering only\n-----END PRIVATE KEY-----\n' \
+        > "$WORK/k8s/overlays/dev/secrets/$key"
+done
 mkdir -p "$WORK/rendered"
 "$BIN/kubectl" kustomize "$WORK/k8s/base" > "$WORK/rendered/base.yaml"
 "$BIN/kubectl" kustomize "$WORK/k8s/overlays/dev" > "$WORK/rendered/dev.yaml"

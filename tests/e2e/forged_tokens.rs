@@ -38,6 +38,26 @@ async fn control_a_token_signed_with_the_real_key_and_valid_claims_is_accepted()
 }
 
 #[tokio::test]
+async fn a_jwt_of_another_type_signed_with_the_real_key_is_refused() {
+    // An ID token, a logout token or any other JWT the same key might sign is no access token.
+    let platform = Platform::start().await;
+    let api = platform.api();
+    let (account, tokens, kid) = setup(&platform).await;
+    assert_eq!(jwt::header(&tokens.access_token)["typ"], json!(jwt::ACCESS_TOKEN_TYPE));
+    let claims = jwt::valid_claims(&account.user_id, &tokens.session_id, &account.username);
+    let pem = platform.private_key_pem();
+    for typ in [Some("JWT"), Some("id_token+jwt"), Some("logout+jwt"), Some(""), None] {
+        assert_refused(api, &jwt::sign_eddsa_typed(pem, &kid, typ, &claims), &format!("typ {typ:?}")).await;
+    }
+    // The real claims, re-signed as a plain JWT.
+    let real = jwt::claims(&tokens.access_token);
+    assert_refused(api, &jwt::sign_eddsa_typed(pem, &kid, Some("JWT"), &real), "the real claims as typ JWT").await;
+    // The media-type spelling of the access-token type passes (RFC 9068 allows it).
+    let token = jwt::sign_eddsa_typed(pem, &kid, Some("application/at+jwt"), &claims);
+    api.session_status(&token).await.expect_status(200);
+}
+
+#[tokio::test]
 async fn alg_none_is_refused() {
     let platform = Platform::start().await;
     let api = platform.api();

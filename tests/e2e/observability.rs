@@ -138,7 +138,8 @@ async fn metrics_count_logins_refreshes_reuse_revocations_and_logouts() {
 
 #[tokio::test]
 async fn every_service_serves_an_offline_docs_page_over_its_openapi_document() {
-    let platform = Platform::start().await;
+    // Off by default in prod (see service_routes.rs); SWAGGER_UI turns it on.
+    let platform = Platform::builder().env_all("SWAGGER_UI", "true").start().await;
     let api = platform.api();
     for service in Service::ALL {
         let redirect = api.get(service, "/docs").await;
@@ -146,6 +147,7 @@ async fn every_service_serves_an_offline_docs_page_over_its_openapi_document() {
         assert_eq!(redirect.header("location"), Some("/docs/"), "{redirect}");
         let page = api.get(service, "/docs/").await;
         page.expect_status(200);
+        assert_eq!(page.header("x-content-type-options"), Some("nosniff"), "{page}");
         assert!(page.content_type().starts_with("text/html"), "{page}");
         assert!(page.body.contains("swagger-ui"), "{page}");
         // Every asset the page loads is served by the service itself: no CDN.

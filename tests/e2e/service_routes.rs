@@ -37,6 +37,67 @@ async fn metrics_and_openapi_are_served_by_every_service() {
 }
 
 #[tokio::test]
+async fn every_answer_carries_nosniff_whatever_its_status() {
+    let platform = Platform::start().await;
+    let api = platform.api();
+    let (_, tokens) = api.signed_in().await;
+    let oversized = vec![b'a'; 65 * 1024];
+    let mut failures = Vec::new();
+    for service in Service::ALL {
+        let post_only = match service {
+            Service::Authn => "/login",
+            Service::Token => "/token/refresh",
+            Service::Session => "/session/invalidate",
+        };
+        let replies = [
+            api.get(service, "/healthz").await,
+            api.get(service, "/readyz").await,
+            api.get(service, "/metrics").await,
+            api.get(service, "/openapi.json").await,
+            api.get(service, "/docs/").await,
+            api.get(service, "/no/such/route").await,
+            api.get(service, post_only).await,
+            api.post_raw(service, post_only, "application/json", oversized.clone()).await,
+            api.post_json(service, "/internal/sessions", &json!({})).await,
+        ];
+        failures.extend(
+            replies
+                .iter()
+                .filter(|reply| reply.header("x-content-type-options") != Some("nosniff"))
+                .map(|reply| format!("no nosniff: {reply}")),
+        );
+    }
+    let hot_path = [
+        api.session_status(&tokens.access_token).await,
+        api.session_verify(&tokens.access_token).await,
+        api.session_verify("not-a-token").await,
+        api.jwks().await,
+        api.refresh(&tokens.refresh_token).await,
+    ];
+    failures.extend(
+        hot_path
+            .iter()
+            .filter(|reply| reply.header("x-content-type-options") != Some("nosniff"))
+            .map(|reply| format!("no nosniff: {reply}")),
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn the_swagger_page_is_off_in_prod_unless_enabled_and_the_document_stays_served() {
+    let platform = Platform::start().await;
+    let api = platform.api();
+    for service in Service::ALL {
+        for path in ["/docs", "/docs/", "/docs/swagger-ui-bundle.js"] {
+            let reply = api.get(service, path).await;
+            assert_problem(&reply, 404);
+            assert!(reply.body.contains("SWAGGER_UI"), "the 404 says how to turn the page on: {reply}");
+        }
+        api.get(service, "/openapi.json").await.expect_status(200);
+    }
+}
+
+#[tokio::test]
 async fn unknown_routes_are_404_problems() {
     let platform = Platform::start().await;
     let api = platform.api();
@@ -121,7 +182,8 @@ fn served_routes(service: Service) -> Vec<(&'static str, &'static str)> {
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_served_route_and_every_documented_route_is_served() {
-    let platform = Platform::start().await;
+    // The Swagger UI page is one of the documented routes; it is off in prod by default.
+    let platform = Platform::builder().env_all("SWAGGER_UI", "true").start().await;
     let api = platform.api();
     let mut failures = Vec::new();
     for service in Service::ALL {

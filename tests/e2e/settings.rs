@@ -11,6 +11,10 @@ use serde_json::json;
 use test_support::free_port;
 use test_support::{GroupCommand, RedisServer};
 
+/// The well-known internal token every service uses in `dev` (service-kit's `DEV_INTERNAL_API_TOKEN`,
+/// written out here: this crate talks to the binaries, not to their libraries).
+const DEV_INTERNAL_API_TOKEN: &str = "dev-internal-api-token-do-not-use-in-production";
+
 #[tokio::test]
 async fn hs256_signs_and_verifies_with_the_shared_secret_and_publishes_no_keys() {
     let secret = random_secret(48);
@@ -116,6 +120,72 @@ fn a_prod_start_without_the_internal_token_stops_with_a_line_naming_it() {
 }
 
 #[test]
+fn a_prod_start_with_the_dev_internal_token_or_a_short_one_stops_naming_the_variable() {
+    let redis = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&key_path, generate_private_key_pem()).unwrap();
+    let elsewhere = format!("http://127.0.0.1:{}", free_port());
+    let jwks = format!("{elsewhere}/.well-known/jwks.json");
+    let key = key_path.to_string_lossy().into_owned();
+    let redis_url = redis.url();
+    let good = random_secret(40);
+    let short = random_secret(31);
+    let cases = [
+        ("INTERNAL_API_TOKEN", DEV_INTERNAL_API_TOKEN, None),
+        ("INTERNAL_API_TOKEN", short.as_str(), None),
+        ("INTERNAL_API_TOKEN_PREVIOUS", good.as_str(), Some(DEV_INTERNAL_API_TOKEN)),
+        ("INTERNAL_API_TOKEN_PREVIOUS", good.as_str(), Some(short.as_str())),
+    ];
+    for service in Service::ALL {
+        for (variable, token, previous) in cases {
+            let mut env = vec![
+                ("APP_ENV", "prod"),
+                ("REDIS_URL", redis_url.as_str()),
+                ("TOKEN_SERVICE_URL", elsewhere.as_str()),
+                ("SESSION_SERVICE_URL", elsewhere.as_str()),
+                ("JWKS_URL", jwks.as_str()),
+                ("JWT_PRIVATE_KEY_FILE", key.as_str()),
+                ("INTERNAL_API_TOKEN", token),
+            ];
+            env.extend(previous.map(|previous| ("INTERNAL_API_TOKEN_PREVIOUS", previous)));
+            let text = failed_start(service, dir.path(), &env);
+            let line = format!("{}: invalid setting {variable}", service.binary_name());
+            assert!(text.contains(&line), "{} must name {variable}: {text}", service.binary_name());
+            assert!(!text.contains(DEV_INTERNAL_API_TOKEN) && !text.contains(&short), "no secret echoed: {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn internal_token_rotation_the_previous_token_is_accepted_while_replicas_disagree() {
+    // Mid-rotation: authn still sends the old token, token and session already send the new one and
+    // accept the old as INTERNAL_API_TOKEN_PREVIOUS. Every internal call succeeds.
+    let old = random_secret(48);
+    let new = random_secret(48);
+    let platform = Platform::builder()
+        .env_all("INTERNAL_API_TOKEN", new.clone())
+        .env(Service::Token, "INTERNAL_API_TOKEN_PREVIOUS", old.clone())
+        .env(Service::Session, "INTERNAL_API_TOKEN_PREVIOUS", old.clone())
+        .env(Service::Authn, "INTERNAL_API_TOKEN", old.clone())
+        .start()
+        .await;
+    let api = platform.api();
+    // Login: authn → token with the old token, token → session with the new one.
+    let (_, tokens) = api.signed_in().await;
+    api.refresh(&tokens.refresh_token).await.expect_status(200);
+    // Both are accepted at /internal/ of token and session; a third is not.
+    for service in [Service::Token, Service::Session] {
+        for (token, accepted) in [(&old, true), (&new, true), (&random_secret(48), false)] {
+            let path = format!("/internal/users/{}/sessions/invalidate", uuid::Uuid::new_v4());
+            let reply = api.send(api.request(reqwest::Method::POST, service, &path).bearer_auth(token)).await;
+            assert_eq!(reply.status == 401, !accepted, "{service:?}: {reply}");
+            assert!(reply.status < 500, "{service:?}: {reply}");
+        }
+    }
+}
+
+#[test]
 fn a_malformed_url_stops_the_start_with_a_line_naming_it_without_its_value() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
@@ -126,9 +196,22 @@ fn a_malformed_url_stops_the_start_with_a_line_naming_it_without_its_value() {
         (Service::Session, "JWKS_URL", "ftp://token/hunter2"),
         (Service::Session, "REDIS_URL", "redis//user:hunter2@redis"),
         (Service::Token, "OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318/hunter2"),
+        (Service::Authn, "OTEL_EXPORTER_OTLP_ENDPOINT", "hunter2"),
+        (Service::Session, "OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://collector/hunter2"),
+        (Service::Authn, "OIDC_FRONTEND_REDIRECT_URLS", "https://app.example.com/,hunter2"),
+        (Service::Token, "SESSION_SERVICE_URL", "http://session.internal/#hunter2"),
+        (Service::Authn, "TOKEN_SERVICE_URL", "file:///hunter2"),
     ];
-    for (service, variable, value) in cases {
-        let text = failed_start(service, dir.path(), &[("APP_ENV", "dev"), (variable, value)]);
+    // Every URL setting of every service, named providers' included (they need OIDC_PROVIDERS).
+    let cases = cases.into_iter().map(|(service, variable, value)| (service, variable, value, None)).chain([
+        (Service::Authn, "OIDC_REDIRECT_URL", "hunter2", None),
+        (Service::Authn, "OIDC_CORP_ISSUER_URL", "hunter2", Some(("OIDC_PROVIDERS", "corp"))),
+        (Service::Authn, "OIDC_CORP_REDIRECT_URL", "//hunter2", Some(("OIDC_PROVIDERS", "corp"))),
+    ]);
+    for (service, variable, value, extra) in cases {
+        let mut env = vec![("APP_ENV", "dev"), (variable, value)];
+        env.extend(extra);
+        let text = failed_start(service, dir.path(), &env);
         let line = format!("{}: invalid setting {variable}", service.binary_name());
         assert!(text.contains(&line), "{} must name {variable}: {text}", service.binary_name());
         assert!(!text.contains("hunter2"), "{} echoed the value of {variable}: {text}", service.binary_name());

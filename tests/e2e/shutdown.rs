@@ -27,6 +27,7 @@ async fn sigterm_turns_readyz_503_first_while_requests_are_still_served() {
     };
     assert_problem(&not_ready, 503);
     assert!(not_ready.body.contains("shutting down"), "{not_ready}");
+    assert_eq!(not_ready.header("x-content-type-options"), Some("nosniff"), "{not_ready}");
     // Still draining: live traffic is answered.
     api.get(Service::Session, "/healthz").await.expect_status(200);
     api.session_status(&tokens.access_token).await.expect_status(200);

@@ -69,18 +69,28 @@ pub fn valid_claims(user_id: &str, session_id: &str, username: &str) -> Value {
     })
 }
 
-/// Signs `claims` with an Ed25519 PKCS#8 PEM, header `alg: EdDSA` and this `kid`.
+/// The header `typ` of an access token (RFC 9068), which the contract's verifiers require.
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+
+/// Signs `claims` with an Ed25519 PKCS#8 PEM, header `alg: EdDSA`, this `kid` and `typ: at+jwt`.
 pub fn sign_eddsa(private_key_pem: &str, kid: &str, claims: &Value) -> String {
+    sign_eddsa_typed(private_key_pem, kid, Some(ACCESS_TOKEN_TYPE), claims)
+}
+
+/// [`sign_eddsa`] with another header `typ`, or none.
+pub fn sign_eddsa_typed(private_key_pem: &str, kid: &str, typ: Option<&str>, claims: &Value) -> String {
     let key = EncodingKey::from_ed_pem(private_key_pem.as_bytes()).expect("an Ed25519 PKCS#8 PEM");
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(kid.to_owned());
+    header.typ = typ.map(str::to_owned);
     jsonwebtoken::encode(&header, claims, &key).expect("sign with EdDSA")
 }
 
-/// Signs `claims` with HMAC-SHA256 and `secret`, header `alg: HS256` and this `kid`.
+/// Signs `claims` with HMAC-SHA256 and `secret`, header `alg: HS256`, this `kid` and `typ: at+jwt`.
 pub fn sign_hs256(secret: &[u8], kid: Option<&str>, claims: &Value) -> String {
     let key = EncodingKey::from_secret(secret).expect("a non-empty HMAC secret");
     let mut header = Header::new(Algorithm::HS256);
     header.kid = kid.map(str::to_owned);
+    header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
     jsonwebtoken::encode(&header, claims, &key).expect("sign with HS256")
 }

@@ -1,6 +1,10 @@
 //! One isolated platform per test: its own Redis, its own private key and the three services on free
 //! ports, all killed on drop, and with the test process when that is killed (each runs in a
 //! `test_support::ChildGroup`). The logs of every process are printed when the test panics.
+//!
+//! With [`PlatformBuilder::token_replicas`] above one, the token service runs as that many processes
+//! sharing one environment and key files, behind a round-robin nginx ([`RoundRobin`]) that authn, the
+//! session service's JWKS fetches and the test's own client all go through, as in a cluster.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -9,6 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::api::Api;
+use crate::balancer::RoundRobin;
 use crate::binaries::binary;
 use test_support::free_port;
 use test_support::{ChildGroup, GroupCommand, RedisServer};
@@ -47,6 +52,7 @@ struct Override {
 pub struct PlatformBuilder {
     overrides: Vec<Override>,
     ports: BTreeMap<Service, u16>,
+    token_replicas: usize,
 }
 
 impl PlatformBuilder {
@@ -72,6 +78,13 @@ impl PlatformBuilder {
     /// Connect provider must know first).
     pub fn port(mut self, service: Service, port: u16) -> Self {
         self.ports.insert(service, port);
+        self
+    }
+
+    /// Runs the token service as `count` replicas behind a round-robin nginx (1, the default, runs it
+    /// alone with nothing in front).
+    pub fn token_replicas(mut self, count: usize) -> Self {
+        self.token_replicas = count;
         self
     }
 
@@ -153,6 +166,10 @@ impl ServiceProcess {
 #[derive(Debug)]
 pub struct Platform {
     services: BTreeMap<Service, ServiceProcess>,
+    /// Token replicas beyond the first (which is `services[Token]`), with the same environment.
+    extra_token_replicas: Vec<ServiceProcess>,
+    /// The round-robin nginx in front of the token replicas, when there are several.
+    token_balancer: Option<RoundRobin>,
     redis: RedisServer,
     internal_token: String,
     private_key_pem: String,
@@ -183,7 +200,14 @@ impl Platform {
             .iter()
             .map(|&service| (service, builder.ports.get(&service).copied().unwrap_or_else(free_port)))
             .collect();
-        let url = |service: Service| format!("http://127.0.0.1:{}", ports[&service]);
+        let extra_token_ports: Vec<u16> = (1..builder.token_replicas).map(|_| free_port()).collect();
+        // With several token replicas, everything reaches token through the balancer, started below on
+        // a port chosen now so the other services can be configured with it.
+        let balancer_port = (!extra_token_ports.is_empty()).then(free_port);
+        let url = |service: Service| match (service, balancer_port) {
+            (Service::Token, Some(port)) => format!("http://127.0.0.1:{port}"),
+            _ => format!("http://127.0.0.1:{}", ports[&service]),
+        };
 
         let mut services = BTreeMap::new();
         for service in Service::ALL {
@@ -226,12 +250,42 @@ impl Platform {
             services.insert(service, ServiceProcess { service, port: ports[&service], env, log_path, child: None });
         }
 
+        let extra_token_replicas = extra_token_ports
+            .iter()
+            .enumerate()
+            .map(|(index, &port)| {
+                let mut env = services[&Service::Token].env.clone();
+                env.insert("LISTEN_ADDR".to_owned(), format!("127.0.0.1:{port}"));
+                let log_path = dir.path().join(format!("token-service-{}.log", index + 2));
+                ServiceProcess { service: Service::Token, port, env, log_path, child: None }
+            })
+            .collect();
+
         let api = Api::new(url(Service::Authn), url(Service::Token), url(Service::Session), internal_token.clone());
         let health_client = reqwest::Client::builder().no_proxy().build().expect("build the health-check client");
-        let mut platform = Platform { services, redis, internal_token, private_key_pem, api, health_client, dir };
+        let mut platform = Platform {
+            services,
+            extra_token_replicas,
+            token_balancer: None,
+            redis,
+            internal_token,
+            private_key_pem,
+            api,
+            health_client,
+            dir,
+        };
         // Token first (the session service fetches its JWKS), then the two others side by side.
         platform.spawn(Service::Token);
         platform.wait_healthy(Service::Token).await;
+        let workdir = platform.dir.path().to_path_buf();
+        for replica in &mut platform.extra_token_replicas {
+            replica.spawn(&workdir);
+            replica.wait_healthy(&platform.health_client).await;
+        }
+        if let Some(port) = balancer_port {
+            let balancer = RoundRobin::start(&platform.token_replica_ports(), port).await;
+            platform.token_balancer = Some(balancer);
+        }
         platform.spawn(Service::Session);
         platform.spawn(Service::Authn);
         platform.wait_healthy(Service::Session).await;
@@ -368,15 +422,43 @@ impl Platform {
     pub fn log(&self, service: Service) -> String {
         self.services[&service].log()
     }
+
+    /// The ports of the token replicas, the first one (`port(Service::Token)`) first.
+    pub fn token_replica_ports(&self) -> Vec<u16> {
+        std::iter::once(self.services[&Service::Token].port)
+            .chain(self.extra_token_replicas.iter().map(|replica| replica.port))
+            .collect()
+    }
+
+    /// Sends SIGHUP to one token replica (0 is the first), through kill(1) as [`Platform::terminate`]
+    /// does: the token service re-reads its key files.
+    pub fn hangup_token_replica(&mut self, index: usize) {
+        let process = if index == 0 {
+            self.process(Service::Token)
+        } else {
+            self.extra_token_replicas.get_mut(index - 1).expect("no such token replica")
+        };
+        let pid = process.child.as_ref().expect("the token replica is running").id();
+        let status = Command::new("kill").args(["-HUP", &pid.to_string()]).status().expect("run kill");
+        assert!(status.success(), "kill -HUP {pid} failed");
+    }
+
+    /// The log of one token replica so far (0 is the first).
+    pub fn token_replica_log(&self, index: usize) -> String {
+        if index == 0 {
+            return self.log(Service::Token);
+        }
+        self.extra_token_replicas[index - 1].log()
+    }
 }
 
 impl Drop for Platform {
     fn drop(&mut self) {
-        for process in self.services.values_mut() {
+        for process in self.services.values_mut().chain(self.extra_token_replicas.iter_mut()) {
             process.stop();
         }
         if std::thread::panicking() {
-            for process in self.services.values() {
+            for process in self.services.values().chain(self.extra_token_replicas.iter()) {
                 eprintln!(
                     "----- log of {} (port {}) -----\n{}",
                     process.service.binary_name(),

@@ -26,6 +26,7 @@ pub enum KeyError {
 }
 
 /// A private key that signs access tokens, with what verifiers need to check them.
+#[derive(Clone)]
 pub struct SigningKey {
     kid: String,
     algorithm: SigningAlgorithm,
@@ -102,9 +103,19 @@ impl SigningKey {
 
     /// Signs access-token claims with `alg`, `kid` and `typ: at+jwt` (RFC 9068) in the header.
     pub fn sign(&self, claims: &AccessClaims) -> Result<String, KeyError> {
+        self.sign_as(claims, Some(crate::verify::ACCESS_TOKEN_TYPE))
+    }
+
+    /// Signs claims under another header `typ` (or none), for tests that check it is refused.
+    #[cfg(test)]
+    pub(crate) fn sign_with_type(&self, claims: &AccessClaims, typ: Option<&str>) -> Result<String, KeyError> {
+        self.sign_as(claims, typ)
+    }
+
+    fn sign_as(&self, claims: &AccessClaims, typ: Option<&str>) -> Result<String, KeyError> {
         let mut header = Header::new(self.algorithm.jws());
         header.kid = Some(self.kid.clone());
-        header.typ = Some("at+jwt".to_owned());
+        header.typ = typ.map(str::to_owned);
         Ok(jsonwebtoken::encode(&header, claims, &self.encoding)?)
     }
 

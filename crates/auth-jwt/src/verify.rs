@@ -1,11 +1,30 @@
-//! Access-token verification: the configured algorithm is pinned (the header's is never trusted), the key
-//! is chosen by `kid`, and `exp`, `nbf`, `iss` and `aud` are checked with at most 30 s of clock skew.
+//! Access-token verification: the configured algorithm is pinned (the header's is never trusted), the header
+//! must say `typ: at+jwt` (RFC 9068), the key is chosen by `kid`, and `exp`, `nbf`, `iss` and `aud` are
+//! checked with at most 30 s of clock skew.
+//!
+//! The `typ` check keeps any other JWT that the same key might sign (an ID token, a logout token, a future
+//! token type with similar claims) from passing as an access token.
 
 use crate::algorithm::SigningAlgorithm;
 use crate::jwks::VerificationKeys;
 use auth_proto::claims::AccessClaims;
 use jsonwebtoken::Validation;
 use jsonwebtoken::errors::ErrorKind;
+
+/// The header `typ` of an access token (RFC 9068 §2.1), which `SigningKey::sign` writes.
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+
+/// Whether a header's `typ` names an access token: `at+jwt`, or its full media type
+/// `application/at+jwt`, compared case-insensitively as media types are (RFC 9068 §4, RFC 7515 §4.1.9).
+fn is_access_token_type(typ: Option<&str>) -> bool {
+    let Some(typ) = typ else { return false };
+    const MEDIA_TYPE_PREFIX: &str = "application/";
+    let typ = match typ.get(..MEDIA_TYPE_PREFIX.len()) {
+        Some(prefix) if prefix.eq_ignore_ascii_case(MEDIA_TYPE_PREFIX) => &typ[MEDIA_TYPE_PREFIX.len()..],
+        _ => typ,
+    };
+    typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYPE)
+}
 
 /// Clock skew tolerated on `exp` and `nbf`.
 pub const CLOCK_SKEW_SECONDS: u64 = 30;
@@ -49,6 +68,9 @@ impl TokenVerifier {
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
         if header.alg != self.algorithm.jws() {
             return Err(VerifyError::Rejected("unexpected algorithm"));
+        }
+        if !is_access_token_type(header.typ.as_deref()) {
+            return Err(VerifyError::Rejected("not an access token (typ)"));
         }
         let kid = header.kid.ok_or(VerifyError::Rejected("no key id"))?;
         let key = keys.find(&kid).ok_or(VerifyError::UnknownKey { kid })?;
@@ -154,6 +176,35 @@ mod tests {
         assert!(other.verify(&token, &keys).is_err());
         let other = TokenVerifier::new(SigningAlgorithm::EdDsa, "auth-platform", "other-api");
         assert!(other.verify(&token, &keys).is_err());
+    }
+
+    #[test]
+    fn only_the_access_token_type_is_accepted() {
+        let (key, keys, verifier) = setup(SigningAlgorithm::EdDsa);
+        // The same claims signed by the real key under each `typ`: only the access-token type passes.
+        let real = key.sign(&claims(60)).unwrap();
+        assert_eq!(jsonwebtoken::decode_header(&real).unwrap().typ.as_deref(), Some(ACCESS_TOKEN_TYPE));
+        assert!(verifier.verify(&real, &keys).is_ok());
+        for (typ, accepted) in [
+            (Some("at+jwt"), true),
+            (Some("application/at+jwt"), true),
+            (Some("AT+JWT"), true),
+            (Some("Application/At+Jwt"), true),
+            (Some("application/jwt"), false),
+            (Some("JWT"), false),
+            (Some("jwt"), false),
+            (Some("logout+jwt"), false),
+            (Some("id_token+jwt"), false),
+            (Some(""), false),
+            (None, false),
+        ] {
+            let token = key.sign_with_type(&claims(60), typ).unwrap();
+            let result = verifier.verify(&token, &keys);
+            assert_eq!(result.is_ok(), accepted, "typ {typ:?}: {result:?}");
+            if !accepted {
+                assert_eq!(result, Err(VerifyError::Rejected("not an access token (typ)")), "typ {typ:?}");
+            }
+        }
     }
 
     #[test]

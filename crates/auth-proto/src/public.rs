@@ -142,8 +142,13 @@ pub struct InvalidateResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthResponse {
     pub status: String,
+    /// What the service cannot serve without (its Redis, its signing key, its key set): any of them
+    /// failing makes `/readyz` a 503.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<DependencyCheck>,
+    /// Peer services, reported only: one service's outage never takes the others out of rotation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<DependencyCheck>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -45,8 +45,28 @@ pub fn openapi_response(rendered: &'static str) -> HttpResponse {
     HttpResponse::Ok().insert_header((CONTENT_TYPE, "application/json")).body(rendered)
 }
 
-/// `GET /docs/`: Swagger UI over the service's own `/openapi.json`. Its assets are compiled into the
-/// binary (utoipa-swagger-ui's `vendored` feature), so the page works with no internet access; `/docs`
+/// `GET /docs/`: Swagger UI over the service's own `/openapi.json` when `SWAGGER_UI` is on (see
+/// [`docs_page`]), else a 404 problem that says how to turn it on.
+pub fn docs_routes(enabled: bool) -> impl Fn(&mut actix_web::web::ServiceConfig) + Clone {
+    move |config| {
+        if enabled {
+            docs_page(config);
+        } else {
+            config
+                .route("/docs", actix_web::web::get().to(docs_off))
+                .route("/docs/{_:.*}", actix_web::web::get().to(docs_off));
+        }
+    }
+}
+
+/// The answer under `/docs` while `SWAGGER_UI` is off (the default in `prod`).
+async fn docs_off() -> HttpResponse {
+    crate::problem::HttpProblem::not_found("the Swagger UI page is off (SWAGGER_UI); the document is at /openapi.json")
+        .to_response()
+}
+
+/// Swagger UI over the service's own `/openapi.json`. Its assets are compiled into the binary
+/// (utoipa-swagger-ui's `vendored` feature), so the page works with no internet access; `/docs`
 /// redirects there.
 pub fn docs_page(config: &mut actix_web::web::ServiceConfig) {
     use utoipa_swagger_ui::{Config, SwaggerUi};
@@ -76,7 +96,11 @@ impl Modify for OperationsRoutes {
                 "text/plain",
             ),
             ("/openapi.json", "This document", "application/json"),
-            ("/docs/", "API documentation page (Swagger UI, served offline) over this document", "text/html"),
+            (
+                "/docs/",
+                "API documentation page (Swagger UI, served offline) over this document, when SWAGGER_UI is on",
+                "text/html",
+            ),
         ];
         for (path, summary, content_type) in routes {
             let response =

@@ -24,6 +24,21 @@ pub async fn no_store(
     Ok(response)
 }
 
+/// Middleware (for `actix_web::middleware::from_fn`) that sets `X-Content-Type-Options: nosniff` on every
+/// answer, so that no browser second-guesses a declared content type (a JSON error rendered as HTML).
+/// Wrapped outermost, it also covers the answers other middleware makes (the readiness gate's 503s,
+/// `/metrics`). Handlers' and extractors' errors (400, 413, …) reach it as responses: actix turns them
+/// into responses before any middleware sees them.
+pub async fn nosniff(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::http::header::{HeaderValue, X_CONTENT_TYPE_OPTIONS};
+    let mut response = next.call(req).await?;
+    response.headers_mut().insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(response)
+}
+
 /// The default service of a resource that only answers POST: 405 with `Allow`, as RFC 9110 asks.
 pub async fn post_only() -> HttpResponse {
     use actix_web::http::StatusCode;

@@ -1,10 +1,11 @@
 //! The HTTP server every service runs, built once here so that all three answer alike at the edges.
 //!
 //! [`HttpService::start`] binds the listener (port 0 picks a free port, for tests) and builds the app
-//! with the shared stack, outermost first: the shutdown readiness gate, `Cache-Control: no-store`, the
-//! Prometheus HTTP metrics (which also serve `/metrics`) and a tracing span per request. Beside the
-//! service's own routes it serves `GET /healthz`, `GET /openapi.json` (the service's document), the
-//! `/docs/` page, and a 404 problem for anything else. The service adds its routes, including its own
+//! with the shared stack, outermost first: `X-Content-Type-Options: nosniff` on every answer, a tracing
+//! span per request, the Prometheus HTTP metrics (which also serve `/metrics`), `Cache-Control: no-store`
+//! and the shutdown readiness gate. Beside the service's own routes it serves `GET /healthz`,
+//! `GET /openapi.json` (the service's document), the `/docs/` page (when `SWAGGER_UI` is on), and a 404
+//! problem for anything else. The service adds its routes, including its own
 //! `/readyz`, through a `configure` function.
 
 use crate::api_doc;
@@ -81,16 +82,18 @@ impl HttpService {
         let metrics = http_metrics(name.metrics_namespace, registry)?;
         let lifecycle = Lifecycle::default();
         let lifecycle_data = web::Data::new(lifecycle.clone());
+        let docs = api_doc::docs_routes(common.swagger_ui);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(readiness_gate))
                 .wrap(from_fn(crate::http_app::no_store))
                 .wrap(metrics.clone())
                 .wrap(TracingLogger::default())
+                .wrap(from_fn(crate::http_app::nosniff))
                 .app_data(lifecycle_data.clone())
                 .route("/healthz", web::get().to(crate::health::healthz))
                 .route("/openapi.json", web::get().to(move || async move { api_doc::openapi_response(openapi) }))
-                .configure(api_doc::docs_page)
+                .configure(docs.clone())
                 .configure(routes.clone())
                 .default_service(web::to(crate::http_app::not_found))
         })

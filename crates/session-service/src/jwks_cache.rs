@@ -10,7 +10,7 @@ use auth_jwt::JwkSet;
 use auth_jwt::algorithm::SigningAlgorithm;
 use auth_jwt::jwks::VerificationKeys;
 use auth_jwt::keys::SigningKey;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -41,10 +41,16 @@ pub struct KeyCache {
     source: Source,
     keys: RwLock<Arc<VerificationKeys>>,
     loaded: AtomicBool,
+    /// How the last JWKS fetch went ([`FETCH_NONE`], [`FETCH_OK`], [`FETCH_FAILED`]), reported by `/readyz`.
+    last_fetch: AtomicU8,
     /// Bumped whenever the set of kids changes, so results verified under the old set are dropped.
     generation: AtomicU64,
-    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    last_fetch_at: tokio::sync::Mutex<Option<Instant>>,
 }
+
+const FETCH_NONE: u8 = 0;
+const FETCH_OK: u8 = 1;
+const FETCH_FAILED: u8 = 2;
 
 impl KeyCache {
     /// HS256: the shared secret is the only key.
@@ -55,8 +61,9 @@ impl KeyCache {
             source: Source::Fixed,
             keys: RwLock::new(Arc::new(VerificationKeys::from_signing_keys([&key]))),
             loaded: AtomicBool::new(true),
+            last_fetch: AtomicU8::new(FETCH_NONE),
             generation: AtomicU64::new(0),
-            last_fetch: tokio::sync::Mutex::new(None),
+            last_fetch_at: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -73,8 +80,9 @@ impl KeyCache {
             source: Source::Remote { url: url.to_owned(), client },
             keys: RwLock::new(Arc::new(VerificationKeys::default())),
             loaded: AtomicBool::new(false),
+            last_fetch: AtomicU8::new(FETCH_NONE),
             generation: AtomicU64::new(0),
-            last_fetch: tokio::sync::Mutex::new(None),
+            last_fetch_at: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -95,18 +103,32 @@ impl KeyCache {
         self.loaded.load(Ordering::Acquire)
     }
 
+    /// Whether the last JWKS fetch succeeded: `None` for the HS256 secret (nothing to fetch) or before the
+    /// first attempt. Reported by `/readyz` as the token service's state; it never makes the service
+    /// unready once a key set was loaded.
+    pub fn last_fetch_ok(&self) -> Option<bool> {
+        if matches!(self.source, Source::Fixed) {
+            return None;
+        }
+        match self.last_fetch.load(Ordering::Acquire) {
+            FETCH_OK => Some(true),
+            FETCH_FAILED => Some(false),
+            _ => None,
+        }
+    }
+
     /// Fetches the JWKS now and replaces the cached keys.
     pub async fn refresh(&self) -> Result<(), KeyFetchError> {
-        let mut last_fetch = self.last_fetch.lock().await;
+        let mut last_fetch = self.last_fetch_at.lock().await;
         *last_fetch = Some(Instant::now());
-        self.fetch_and_store().await
+        self.fetch_and_record().await
     }
 
     /// After a token named an unknown kid (or readiness found no keys): re-fetch, unless another request
     /// fetched while this one waited; within the cool-down, wait for its end first.
     pub async fn refresh_rate_limited(&self) -> Result<(), KeyFetchError> {
         let asked_at = Instant::now();
-        let mut last_fetch = self.last_fetch.lock().await;
+        let mut last_fetch = self.last_fetch_at.lock().await;
         if let Some(at) = *last_fetch {
             if at >= asked_at {
                 return Ok(());
@@ -117,7 +139,13 @@ impl KeyCache {
             }
         }
         *last_fetch = Some(Instant::now());
-        self.fetch_and_store().await
+        self.fetch_and_record().await
+    }
+
+    async fn fetch_and_record(&self) -> Result<(), KeyFetchError> {
+        let result = self.fetch_and_store().await;
+        self.last_fetch.store(if result.is_ok() { FETCH_OK } else { FETCH_FAILED }, Ordering::Release);
+        result
     }
 
     #[tracing::instrument(name = "fetch jwks", skip_all, fields(otel.kind = "client"))]

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod domain;
 pub mod error;
 pub mod introspection_auth;
+pub mod key_reload;
 pub mod keyring;
 pub mod metrics;
 pub mod minting;

@@ -1,7 +1,7 @@
 //! Access-token minting and the token response every login and refresh ends with.
 
 use crate::domain::refresh_token::RefreshToken;
-use crate::keyring::KeyRing;
+use crate::keyring::SharedKeyRing;
 use auth_jwt::keys::KeyError;
 use auth_proto::claims::AccessClaims;
 use auth_proto::internal::SessionRecord;
@@ -10,14 +10,14 @@ use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct Minter {
-    keys: Arc<KeyRing>,
+    keys: Arc<SharedKeyRing>,
     issuer: String,
     audience: String,
     access_ttl_seconds: i64,
 }
 
 impl Minter {
-    pub fn new(keys: Arc<KeyRing>, issuer: String, audience: String, access_ttl_seconds: i64) -> Self {
+    pub fn new(keys: Arc<SharedKeyRing>, issuer: String, audience: String, access_ttl_seconds: i64) -> Self {
         Self { keys, issuer, audience, access_ttl_seconds }
     }
 
@@ -44,7 +44,7 @@ impl Minter {
         refresh_token: RefreshToken,
         now: i64,
     ) -> Result<TokenResponse, KeyError> {
-        let access_token = self.keys.current().sign(&self.claims(session, now))?;
+        let access_token = self.keys.load().current().sign(&self.claims(session, now))?;
         Ok(TokenResponse {
             access_token,
             token_type: "Bearer".to_owned(),
@@ -60,6 +60,7 @@ impl Minter {
 mod tests {
     use super::*;
     use crate::domain::refresh_token::RefreshSecret;
+    use crate::keyring::KeyRing;
     use auth_jwt::algorithm::SigningAlgorithm;
     use auth_jwt::keys::SigningKey;
     use auth_jwt::verify::TokenVerifier;
@@ -80,8 +81,9 @@ mod tests {
 
     #[test]
     fn minted_tokens_carry_every_contract_claim_and_verify() {
-        let keys = Arc::new(KeyRing::new(SigningKey::generate(SigningAlgorithm::EdDsa).unwrap(), Vec::new()));
-        let minter = Minter::new(Arc::clone(&keys), "auth-platform".into(), "api".into(), 1800);
+        let ring = Arc::new(KeyRing::new(SigningKey::generate(SigningAlgorithm::EdDsa).unwrap(), Vec::new()));
+        let keys = Arc::new(SharedKeyRing::new(Arc::clone(&ring)));
+        let minter = Minter::new(keys, "auth-platform".into(), "api".into(), 1800);
         let now = auth_proto::clock::now();
         let mut live = session();
         live.expires_at = now + 3_600;
@@ -91,7 +93,7 @@ mod tests {
         assert_eq!(response.expires_in, 1800);
         assert_eq!(response.refresh_expires_in, 3_600);
         let claims = TokenVerifier::new(SigningAlgorithm::EdDsa, "auth-platform", "api")
-            .verify(&response.access_token, keys.verification())
+            .verify(&response.access_token, ring.verification())
             .unwrap();
         assert_eq!(claims.sub, "user-1");
         assert_eq!(claims.sid, live.session_id);
@@ -99,13 +101,13 @@ mod tests {
         assert_eq!(claims.preferred_username, "alice");
         assert_eq!(claims.exp - claims.iat, 1800);
         let header = jsonwebtoken_header(&response.access_token);
-        assert_eq!(header["kid"], keys.current().kid());
+        assert_eq!(header["kid"], ring.current().kid());
     }
 
     #[test]
     fn every_token_gets_its_own_jti() {
-        let keys = Arc::new(KeyRing::new(SigningKey::generate(SigningAlgorithm::EdDsa).unwrap(), Vec::new()));
-        let minter = Minter::new(keys, "i".into(), "a".into(), 60);
+        let ring = KeyRing::new(SigningKey::generate(SigningAlgorithm::EdDsa).unwrap(), Vec::new());
+        let minter = Minter::new(Arc::new(SharedKeyRing::new(Arc::new(ring))), "i".into(), "a".into(), 60);
         assert_ne!(minter.claims(&session(), 0).jti, minter.claims(&session(), 0).jti);
     }
 

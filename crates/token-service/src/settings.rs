@@ -1,5 +1,6 @@
 //! The token service's settings, parsed once at start into typed values; key files are read and checked
-//! here too, so a bad key stops the start with a line naming its variable.
+//! here too, so a bad key stops the start with a line naming its variable. [`KeyFiles`] keeps where they
+//! are, so that a reload (`SIGHUP`) reads them again with the same checks.
 //!
 //! The pattern is the one `service_kit::settings` describes: `Vars` holds this service's variables,
 //! already typed; [`Settings::from_environment`] adds the common ones and the rules across variables.
@@ -38,8 +39,11 @@ pub struct Settings {
     pub common: CommonSettings,
     /// `SESSION_SERVICE_URL`
     pub session_service_url: Url,
-    /// `ALGORITHM` with `JWT_PRIVATE_KEY_FILE` and `JWT_PREVIOUS_KEY_FILES`, or `SECRET_KEY`.
+    /// `ALGORITHM` with `JWT_PRIVATE_KEY_FILE` and `JWT_PREVIOUS_KEY_FILES`, or `SECRET_KEY`: the keys
+    /// read at start.
     pub keys: Arc<KeyRing>,
+    /// Where those keys were read from, to read them again on `SIGHUP`.
+    pub key_files: KeyFiles,
     /// `JWT_ISSUER`
     pub issuer: String,
     /// `JWT_AUDIENCE`
@@ -54,6 +58,32 @@ pub struct Settings {
     pub max_lifetime: Duration,
     /// `INTROSPECTION_CREDENTIALS`
     pub introspection_clients: IntrospectionClients,
+}
+
+/// The key files of `JWT_PRIVATE_KEY_FILE` and `JWT_PREVIOUS_KEY_FILES`, for a reload.
+#[derive(Debug, Clone, Default)]
+pub struct KeyFiles {
+    pub algorithm: SigningAlgorithm,
+    /// `None` with HS256 (the secret is `SECRET_KEY`, from the environment) or a `dev` ephemeral key.
+    pub private_key: Option<PathBuf>,
+    pub previous: Vec<PathBuf>,
+}
+
+impl KeyFiles {
+    /// Reads every key file again, with the checks of the start. Where no file holds the current key
+    /// (HS256's `SECRET_KEY`, which a running process cannot be given anew, or a `dev` ephemeral key),
+    /// `in_force`'s is kept. An error names the variable and leaves `in_force` as it is.
+    pub fn reload(&self, in_force: &KeyRing) -> Result<KeyRing, SettingsError> {
+        let previous = self.read_previous()?;
+        match &self.private_key {
+            Some(path) => Ok(KeyRing::new(read_key("JWT_PRIVATE_KEY_FILE", self.algorithm, path)?, previous)),
+            None => Ok(KeyRing::keeping_current(in_force, previous)),
+        }
+    }
+
+    fn read_previous(&self) -> Result<Vec<SigningKey>, SettingsError> {
+        self.previous.iter().map(|path| read_key("JWT_PREVIOUS_KEY_FILES", self.algorithm, path)).collect()
+    }
 }
 
 /// This service's own variables.
@@ -115,13 +145,14 @@ impl Settings {
         }
         let session_service_url =
             url_or_default(vars.session_service_url.clone(), "SESSION_SERVICE_URL", DEFAULT_SESSION_SERVICE_URL)?;
-        let keys = load_keys(&vars, common.app_env)?;
+        let (keys, key_files) = load_keys(&vars, common.app_env)?;
         let introspection_clients = IntrospectionClients::new(vars.introspection_credentials, !common.app_env.is_dev())
             .map_err(|error| SettingsError::new("INTROSPECTION_CREDENTIALS", error.to_string()))?;
         Ok(Self {
             common,
             session_service_url,
             keys: Arc::new(keys),
+            key_files,
             issuer: vars.jwt_issuer.unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
             audience: vars.jwt_audience.unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),
             access_ttl,
@@ -157,26 +188,28 @@ fn minutes_within(
     Ok(value)
 }
 
-fn load_keys(vars: &Vars, app_env: AppEnv) -> Result<KeyRing, SettingsError> {
+fn load_keys(vars: &Vars, app_env: AppEnv) -> Result<(KeyRing, KeyFiles), SettingsError> {
     let algorithm = vars.algorithm.unwrap_or_default();
     if algorithm.is_symmetric() {
         let secret =
             vars.secret_key.as_ref().ok_or_else(|| SettingsError::new("SECRET_KEY", "is required with HS256"))?;
         let key = SigningKey::from_secret(secret.expose_secret().as_bytes())
             .map_err(|error| SettingsError::new("SECRET_KEY", error.to_string()))?;
-        return Ok(KeyRing::new(key, Vec::new()));
+        return Ok((KeyRing::new(key, Vec::new()), KeyFiles { algorithm, private_key: None, previous: Vec::new() }));
     }
-    let previous = vars
-        .jwt_previous_key_files
-        .iter()
-        .map(|path| read_key("JWT_PREVIOUS_KEY_FILES", algorithm, path))
-        .collect::<Result<Vec<_>, _>>()?;
-    match &vars.jwt_private_key_file {
-        Some(path) => Ok(KeyRing::new(read_key("JWT_PRIVATE_KEY_FILE", algorithm, path)?, previous)),
+    let files = KeyFiles {
+        algorithm,
+        private_key: vars.jwt_private_key_file.clone(),
+        previous: vars.jwt_previous_key_files.clone(),
+    };
+    let previous = files.read_previous()?;
+    let ring = match &files.private_key {
+        Some(path) => KeyRing::new(read_key("JWT_PRIVATE_KEY_FILE", algorithm, path)?, previous),
         None if app_env.is_dev() => KeyRing::generated(algorithm, previous)
-            .map_err(|error| SettingsError::new("JWT_PRIVATE_KEY_FILE", format!("an ephemeral key failed: {error}"))),
-        None => Err(SettingsError::new("JWT_PRIVATE_KEY_FILE", format!("is required with {algorithm}"))),
-    }
+            .map_err(|error| SettingsError::new("JWT_PRIVATE_KEY_FILE", format!("an ephemeral key failed: {error}")))?,
+        None => return Err(SettingsError::new("JWT_PRIVATE_KEY_FILE", format!("is required with {algorithm}"))),
+    };
+    Ok((ring, files))
 }
 
 fn read_key(variable: &str, algorithm: SigningAlgorithm, path: &Path) -> Result<SigningKey, SettingsError> {
@@ -242,6 +275,51 @@ mod tests {
         assert_eq!(settings.access_ttl, Duration::from_secs(300));
         assert_eq!(settings.reuse_grace, Duration::from_secs(10));
         assert!(settings.embedded_defaults().is_empty());
+    }
+
+    #[test]
+    fn a_reload_reads_the_files_again_and_a_failed_one_names_the_variable() {
+        let token = "t".repeat(32);
+        let first = key_file(SigningAlgorithm::EdDsa);
+        let second = key_file(SigningAlgorithm::EdDsa);
+        let path = |file: &tempfile::NamedTempFile| file.path().to_string_lossy().into_owned();
+        let settings =
+            parse(&[("INTERNAL_API_TOKEN", &token), ("JWT_PRIVATE_KEY_FILE", &path(&first))]).expect("valid");
+        let first_kid = settings.keys.current().kid().to_owned();
+
+        // Promote: the files now hold the second key as current and the first as previous.
+        let mut files = settings.key_files.clone();
+        files.private_key = Some(second.path().to_path_buf());
+        files.previous = vec![first.path().to_path_buf()];
+        let reloaded = files.reload(&settings.keys).expect("both files are keys");
+        assert_ne!(reloaded.current().kid(), first_kid);
+        assert_eq!(reloaded.previous().len(), 1);
+        assert_eq!(reloaded.previous()[0].kid(), first_kid);
+
+        // The same file rewritten in place (a Kubernetes Secret update) is read anew too.
+        std::fs::write(first.path(), "not a key").expect("written");
+        let error = files.reload(&reloaded).expect_err("a broken previous key");
+        assert_eq!(error.variable(), "JWT_PREVIOUS_KEY_FILES");
+        files.previous.clear();
+        files.private_key = Some(first.path().to_path_buf());
+        assert_eq!(files.reload(&reloaded).expect_err("a broken key").variable(), "JWT_PRIVATE_KEY_FILE");
+    }
+
+    #[test]
+    fn without_a_key_file_a_reload_keeps_the_current_key_and_rereads_previous_ones() {
+        let previous = key_file(SigningAlgorithm::EdDsa);
+        let settings = parse(&[("APP_ENV", "dev")]).expect("valid");
+        let mut files = settings.key_files.clone();
+        files.previous = vec![previous.path().to_path_buf()];
+        let reloaded = files.reload(&settings.keys).expect("valid");
+        assert_eq!(reloaded.current().kid(), settings.keys.current().kid());
+        assert!(reloaded.is_ephemeral());
+        assert_eq!(reloaded.previous().len(), 1);
+
+        let hs256 = parse(&[("APP_ENV", "dev"), ("ALGORITHM", "HS256"), ("SECRET_KEY", &"s".repeat(32))]).expect("ok");
+        let reloaded = hs256.key_files.reload(&hs256.keys).expect("nothing to read");
+        assert_eq!(reloaded.current().kid(), hs256.keys.current().kid());
+        assert_eq!(reloaded.jwks_json(), r#"{"keys":[]}"#);
     }
 
     #[test]

@@ -2,12 +2,15 @@
 //! every route.
 //!
 //! [`Application::build`] binds its own listener (port 0 picks a free port, for tests) and reports the
-//! address; [`Application::run_until_stopped`] serves until SIGINT/SIGTERM. The session service is not
-//! contacted here: the service starts while it is down. The shared stack and operations routes come
+//! address; [`Application::run_until_stopped`] serves until SIGINT/SIGTERM, re-reading its key files on
+//! each SIGHUP (`key_reload`). The session service is not contacted here: the service starts while it is
+//! down. The shared stack and operations routes come
 //! from `service_kit::server`.
 
 use crate::error::Error;
 use crate::introspection_auth::require_introspection_client;
+use crate::key_reload::KeyReloader;
+use crate::keyring::SharedKeyRing;
 use crate::metrics::TokenMetrics;
 use crate::minting::Minter;
 use crate::routes::{health, introspect, jwks, mint, refresh, revoke, users};
@@ -46,15 +49,19 @@ impl Application {
         .map_err(|error| StartError::dependency("the session service client", error))?
         .with_metrics(PeerMetrics::register(&registry).map_err(StartError::from)?);
         tracing::info!(algorithm = %settings.keys.algorithm(), kid = %settings.keys.current().kid(), "signing key loaded");
+        let keys = Arc::new(SharedKeyRing::new(Arc::clone(&settings.keys)));
+        KeyReloader::new(Arc::clone(&keys), settings.key_files.clone())
+            .spawn_on_sighup()
+            .map_err(|error| StartError::dependency("the SIGHUP key reload", error))?;
         let state = web::Data::new(AppState {
             minter: Minter::new(
-                Arc::clone(&settings.keys),
+                Arc::clone(&keys),
                 settings.issuer.clone(),
                 settings.audience.clone(),
                 whole_seconds(settings.access_ttl),
             ),
             verifier: TokenVerifier::new(settings.keys.algorithm(), &settings.issuer, &settings.audience),
-            keys: Arc::clone(&settings.keys),
+            keys,
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             sessions,

@@ -1,6 +1,6 @@
 //! What every handler shares.
 
-use crate::keyring::KeyRing;
+use crate::keyring::SharedKeyRing;
 use crate::metrics::TokenMetrics;
 use crate::minting::Minter;
 use auth_client::SessionClient;
@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 #[derive(Debug)]
 pub struct AppState {
-    pub keys: Arc<KeyRing>,
+    /// The ring in force; `load()` it once per request.
+    pub keys: Arc<SharedKeyRing>,
     pub minter: Minter,
     pub verifier: TokenVerifier,
     pub issuer: String,

@@ -1,5 +1,5 @@
-//! The settings every service reads: where it listens, the internal API token, `APP_ENV`, logging,
-//! trace export and shutdown timing.
+//! The settings every service reads: where it listens, the internal API token (and the previous one, during
+//! a rotation), `APP_ENV`, logging, trace export, shutdown timing and whether the Swagger UI page is served.
 
 use super::{Environment, SettingsError, de};
 use crate::shutdown::ShutdownPolicy;
@@ -38,45 +38,100 @@ impl FromStr for AppEnv {
     }
 }
 
-/// The shared secret of `/internal/` calls, compared in constant time and never printed.
+/// The shared secret of `/internal/` calls, compared in constant time and never printed: the token this
+/// service sends (`INTERNAL_API_TOKEN`) and, during a rotation, the one it also accepts
+/// (`INTERNAL_API_TOKEN_PREVIOUS`), so replicas can move to a new token one at a time with no failed call.
 #[derive(Clone)]
-pub struct InternalApiToken(SecretString);
+pub struct InternalApiToken {
+    current: SecretString,
+    previous: Option<SecretString>,
+}
 
 impl InternalApiToken {
     pub fn new(token: SecretString) -> Self {
-        Self(token)
+        Self { current: token, previous: None }
     }
 
-    /// `INTERNAL_API_TOKEN`: required and at least 32 characters in `prod`; a well-known token in `dev`.
+    /// A token that also accepts `previous`, as after `INTERNAL_API_TOKEN_PREVIOUS`.
+    pub fn with_previous(mut self, previous: SecretString) -> Self {
+        self.previous = Some(previous);
+        self
+    }
+
+    /// `INTERNAL_API_TOKEN` alone (the admin commands, which only send it).
     pub fn from_setting(app_env: AppEnv, value: Option<SecretString>) -> Result<Self, SettingsError> {
-        match (value, app_env) {
-            (Some(token), AppEnv::Prod) if token.expose_secret().len() < MIN_INTERNAL_API_TOKEN_LENGTH => {
-                Err(SettingsError::new(
-                    "INTERNAL_API_TOKEN",
-                    format!("must be at least {MIN_INTERNAL_API_TOKEN_LENGTH} characters"),
-                ))
+        Self::from_settings(app_env, value, None)
+    }
+
+    /// `INTERNAL_API_TOKEN` and `INTERNAL_API_TOKEN_PREVIOUS`. In `prod` both must be at least
+    /// [`MIN_INTERNAL_API_TOKEN_LENGTH`] characters and neither may be the built-in dev token, which anyone
+    /// can read in this repository; in `dev` an unset token is the dev token.
+    pub fn from_settings(
+        app_env: AppEnv,
+        value: Option<SecretString>,
+        previous: Option<SecretString>,
+    ) -> Result<Self, SettingsError> {
+        let current = match (value, app_env) {
+            (Some(token), _) => token,
+            (None, AppEnv::Dev) => SecretString::from(DEV_INTERNAL_API_TOKEN),
+            (None, AppEnv::Prod) => {
+                return Err(SettingsError::new("INTERNAL_API_TOKEN", "is required unless APP_ENV=dev"));
             }
-            (Some(token), _) => Ok(Self(token)),
-            (None, AppEnv::Dev) => Ok(Self(SecretString::from(DEV_INTERNAL_API_TOKEN))),
-            (None, AppEnv::Prod) => Err(SettingsError::new("INTERNAL_API_TOKEN", "is required unless APP_ENV=dev")),
+        };
+        if app_env == AppEnv::Prod {
+            check_production_token("INTERNAL_API_TOKEN", &current)?;
+            if let Some(previous) = &previous {
+                check_production_token("INTERNAL_API_TOKEN_PREVIOUS", previous)?;
+            }
         }
+        Ok(Self { current, previous })
     }
 
+    /// The token this service sends.
     pub fn expose(&self) -> &str {
-        self.0.expose_secret()
+        self.current.expose_secret()
     }
 
-    /// Whether this is the well-known `dev` token, for the start-up warning.
+    /// Whether the token sent is the well-known `dev` token, for the start-up warning.
     pub fn is_dev_token(&self) -> bool {
         self.expose() == DEV_INTERNAL_API_TOKEN
     }
 
-    /// Constant-time comparison, so response timing reveals nothing about the secret.
-    pub fn matches(&self, presented: &[u8]) -> bool {
-        use subtle::ConstantTimeEq;
-        let expected = self.0.expose_secret().as_bytes();
-        expected.len() == presented.len() && bool::from(expected.ct_eq(presented))
+    /// Whether a previous token is accepted too (a rotation is under way).
+    pub fn accepts_previous(&self) -> bool {
+        self.previous.is_some()
     }
+
+    /// Whether `presented` is the current or the previous token. Both comparisons always run, in constant
+    /// time, so response timing reveals nothing about either secret nor which one matched.
+    pub fn matches(&self, presented: &[u8]) -> bool {
+        let current = constant_time_eq(self.current.expose_secret().as_bytes(), presented);
+        let previous = self
+            .previous
+            .as_ref()
+            .is_some_and(|previous| constant_time_eq(previous.expose_secret().as_bytes(), presented));
+        current | previous
+    }
+}
+
+fn constant_time_eq(expected: &[u8], presented: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    expected.len() == presented.len() && bool::from(expected.ct_eq(presented))
+}
+
+/// A `prod` internal token: long enough, and not the dev token published in this repository.
+fn check_production_token(variable: &str, token: &SecretString) -> Result<(), SettingsError> {
+    let token = token.expose_secret();
+    if token == DEV_INTERNAL_API_TOKEN {
+        return Err(SettingsError::new(variable, "must not be the built-in dev token with APP_ENV=prod"));
+    }
+    if token.chars().count() < MIN_INTERNAL_API_TOKEN_LENGTH {
+        return Err(SettingsError::new(
+            variable,
+            format!("must be at least {MIN_INTERNAL_API_TOKEN_LENGTH} characters"),
+        ));
+    }
+    Ok(())
 }
 
 impl fmt::Debug for InternalApiToken {
@@ -114,6 +169,9 @@ pub struct CommonSettings {
     pub otlp_endpoint: Option<Url>,
     /// `SHUTDOWN_DRAIN_SECONDS` and `SHUTDOWN_TIMEOUT_SECONDS`
     pub shutdown: ShutdownPolicy,
+    /// `SWAGGER_UI`: whether `/docs/` serves the Swagger UI page (default on in `dev`, off in `prod`);
+    /// `/openapi.json` is served either way.
+    pub swagger_ui: bool,
 }
 
 #[derive(Deserialize)]
@@ -122,6 +180,8 @@ struct Vars {
     listen_addr: Option<SocketAddr>,
     #[serde(default, deserialize_with = "de::secret")]
     internal_api_token: Option<SecretString>,
+    #[serde(default, deserialize_with = "de::secret")]
+    internal_api_token_previous: Option<SecretString>,
     #[serde(default, deserialize_with = "de::optional")]
     app_env: Option<AppEnv>,
     #[serde(default)]
@@ -132,6 +192,8 @@ struct Vars {
     shutdown_drain_seconds: Option<Duration>,
     #[serde(default, deserialize_with = "de::seconds")]
     shutdown_timeout_seconds: Option<Duration>,
+    #[serde(default, deserialize_with = "de::flag")]
+    swagger_ui: Option<bool>,
 }
 
 impl CommonSettings {
@@ -145,11 +207,18 @@ impl CommonSettings {
             at_most_max("SHUTDOWN_TIMEOUT_SECONDS", vars.shutdown_timeout_seconds, DEFAULT_SHUTDOWN_TIMEOUT_SECONDS)?;
         Ok(Self {
             listen_addr: vars.listen_addr.unwrap_or(default_listen),
-            internal_api_token: InternalApiToken::from_setting(app_env, vars.internal_api_token)?,
+            internal_api_token: InternalApiToken::from_settings(
+                app_env,
+                vars.internal_api_token,
+                vars.internal_api_token_previous,
+            )?,
             app_env,
             log_filter: vars.rust_log.filter(|filter| !filter.trim().is_empty()).unwrap_or_else(|| "info".to_owned()),
             otlp_endpoint: vars.otel_exporter_otlp_endpoint,
             shutdown: ShutdownPolicy { drain, timeout },
+            // An interactive page that invites requests is for development; production answers need no
+            // browser UI, and the document stays at /openapi.json for tools.
+            swagger_ui: vars.swagger_ui.unwrap_or(app_env.is_dev()),
         })
     }
 
@@ -163,6 +232,7 @@ impl CommonSettings {
             log_filter: "warn".to_owned(),
             otlp_endpoint: None,
             shutdown: ShutdownPolicy::default(),
+            swagger_ui: false,
         }
     }
 
@@ -234,6 +304,60 @@ mod tests {
             assert_eq!(error.variable(), variable, "{value}");
             assert!(!error.to_string().contains("hunter2"), "{error}");
         }
+    }
+
+    #[test]
+    fn prod_refuses_the_dev_token_and_short_tokens_dev_accepts_them() {
+        let long = "t".repeat(MIN_INTERNAL_API_TOKEN_LENGTH);
+        let short = "t".repeat(MIN_INTERNAL_API_TOKEN_LENGTH - 1);
+        for (variable, pairs) in [
+            ("INTERNAL_API_TOKEN", vec![("INTERNAL_API_TOKEN", DEV_INTERNAL_API_TOKEN)]),
+            ("INTERNAL_API_TOKEN", vec![("INTERNAL_API_TOKEN", short.as_str())]),
+            (
+                "INTERNAL_API_TOKEN_PREVIOUS",
+                vec![("INTERNAL_API_TOKEN", long.as_str()), ("INTERNAL_API_TOKEN_PREVIOUS", DEV_INTERNAL_API_TOKEN)],
+            ),
+            (
+                "INTERNAL_API_TOKEN_PREVIOUS",
+                vec![("INTERNAL_API_TOKEN", long.as_str()), ("INTERNAL_API_TOKEN_PREVIOUS", short.as_str())],
+            ),
+        ] {
+            let error = read(&pairs).expect_err(variable);
+            assert_eq!(error.variable(), variable, "{error}");
+            assert!(!error.to_string().contains(DEV_INTERNAL_API_TOKEN), "{error}");
+            let mut dev = pairs.clone();
+            dev.push(("APP_ENV", "dev"));
+            read(&dev).expect("dev accepts any token");
+        }
+        let prod = read(&[("APP_ENV", "prod"), ("INTERNAL_API_TOKEN", &long)]).expect("valid");
+        assert!(!prod.internal_api_token.accepts_previous());
+    }
+
+    #[test]
+    fn the_previous_token_is_accepted_but_never_sent() {
+        let current = "c".repeat(40);
+        let previous = "p".repeat(40);
+        let settings =
+            read(&[("INTERNAL_API_TOKEN", &current), ("INTERNAL_API_TOKEN_PREVIOUS", &previous)]).expect("valid");
+        let token = &settings.internal_api_token;
+        assert_eq!(token.expose(), current);
+        assert!(token.accepts_previous());
+        assert!(token.matches(current.as_bytes()));
+        assert!(token.matches(previous.as_bytes()));
+        assert!(!token.matches("x".repeat(40).as_bytes()));
+        assert!(!token.matches(b""));
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains(&current) && !printed.contains(&previous), "{printed}");
+    }
+
+    #[test]
+    fn swagger_ui_is_on_in_dev_and_off_in_prod_unless_set() {
+        let token = "t".repeat(32);
+        assert!(read(&[("APP_ENV", "dev")]).expect("valid").swagger_ui);
+        assert!(!read(&[("INTERNAL_API_TOKEN", &token)]).expect("valid").swagger_ui);
+        assert!(read(&[("INTERNAL_API_TOKEN", &token), ("SWAGGER_UI", "true")]).expect("valid").swagger_ui);
+        assert!(!read(&[("APP_ENV", "dev"), ("SWAGGER_UI", "off")]).expect("valid").swagger_ui);
+        assert_eq!(read(&[("APP_ENV", "dev"), ("SWAGGER_UI", "maybe")]).expect_err("bad").variable(), "SWAGGER_UI");
     }
 
     #[test]

@@ -1,19 +1,23 @@
-//! `GET /readyz`: ready when the store answers and verification keys are loaded.
+//! `GET /readyz`: ready when the store answers and a key set is loaded (the token service's JWKS, fetched
+//! at start and retried in the background until it comes, or the HS256 secret). Once a key set was
+//! loaded the service stays ready through a token-service outage, verifying with the keys it has; the
+//! JWKS source's state is reported under `peers` and never makes the answer a 503.
 
 use crate::state::AppState;
 use crate::store::SessionStore;
 use actix_web::{HttpResponse, web};
 use auth_proto::problem::Problem;
 use auth_proto::public::HealthResponse;
-use service_kit::health::{check, readiness_response};
+use service_kit::health::{check, readiness_with_peers};
 
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
-        (status = 200, description = "Redis and the JWKS answer", body = HealthResponse),
-        (status = 503, description = "Names the dependency that does not answer", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Redis answers and a key set is loaded; the token service's JWKS state is reported under `peers`", body = HealthResponse),
+        (status = 503, description = "Names the dependency that does not answer: Redis, or the key set never loaded yet", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz<S: SessionStore>(state: web::Data<AppState<S>>) -> HttpResponse {
     let store_ok = state.store.ping().await.is_ok();
     let keys_ok = state.keys.is_loaded() || state.keys.refresh_rate_limited().await.is_ok();
-    readiness_response(vec![check("redis", store_ok), check("jwks", keys_ok)])
+    let peers = state.keys.last_fetch_ok().map(|ok| check("token service (jwks)", ok)).into_iter().collect();
+    readiness_with_peers(vec![check("redis", store_ok), check("jwks", keys_ok)], peers)
 }

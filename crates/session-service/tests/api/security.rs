@@ -37,6 +37,16 @@ async fn forged_and_malformed_tokens_are_401() {
     .unwrap();
     drop(other_key);
 
+    // The real key and valid claims, but not an access token (`typ` other than `at+jwt`).
+    let mut plain_jwt_header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    plain_jwt_header.kid = Some(kid.clone());
+    let plain_jwt = jsonwebtoken::encode(
+        &plain_jwt_header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()).unwrap(),
+    )
+    .unwrap();
+
     let mut expired = claims.clone();
     expired.exp -= 3600;
     expired.iat -= 4000;
@@ -52,6 +62,7 @@ async fn forged_and_malformed_tokens_are_401() {
         ("alg none", alg_none),
         ("tampered payload", tampered),
         ("other key with a known kid", other_key_same_kid),
+        ("typ JWT, signed with the real key", plain_jwt),
         ("expired", app.key.sign(&expired).unwrap()),
         ("wrong iss", app.key.sign(&wrong_issuer).unwrap()),
         ("wrong aud", app.key.sign(&wrong_audience).unwrap()),

@@ -34,7 +34,7 @@ pub async fn introspect(state: web::Data<AppState>, body: ApiBody<TokenRequest>)
 }
 
 async fn introspect_access(state: &AppState, token: &str) -> Result<IntrospectResponse, Error> {
-    let Ok(claims) = state.verifier.verify(token, state.keys.verification()) else {
+    let Ok(claims) = state.verifier.verify(token, state.keys.load().verification()) else {
         return Ok(IntrospectResponse::default());
     };
     let check =

@@ -1,4 +1,5 @@
-//! `GET /.well-known/jwks.json`: the public keys, current and previous, serialized once at start.
+//! `GET /.well-known/jwks.json`: the public keys, current and previous, of the ring in force (serialized
+//! once per ring: at start and at each reload).
 
 use crate::state::AppState;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -13,5 +14,5 @@ pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "application/jwk-set+json"))
         .insert_header((CACHE_CONTROL, format!("public, max-age={JWKS_MAX_AGE_SECONDS}")))
-        .body(state.keys.jwks_json().to_owned())
+        .body(state.keys.load().jwks_json().to_owned())
 }

@@ -29,7 +29,7 @@ pub async fn revoke(state: web::Data<AppState>, body: ApiBody<TokenRequest>) -> 
     }
     let revoked = if looks_like_jwt(&token) {
         // Only tokens this service signed and that are still valid need recording; anything else is inert.
-        match state.verifier.verify(&token, state.keys.verification()) {
+        match state.verifier.verify(&token, state.keys.load().verification()) {
             Ok(claims) => {
                 let request = RevokeAccessRequest { user_id: claims.sub, jti: claims.jti, expires_at: claims.exp };
                 state.sessions.revoke_access(&request).await?;

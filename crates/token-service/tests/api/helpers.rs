@@ -28,7 +28,7 @@ use test_support::uuid_for;
 use token_service::domain::refresh_token::{RefreshSecret, RefreshToken};
 use token_service::domain::introspection_client::IntrospectionClients;
 use token_service::keyring::KeyRing;
-use token_service::settings::Settings;
+use token_service::settings::{KeyFiles, Settings};
 use token_service::startup::Application;
 
 pub const INTERNAL_TOKEN: &str = "internal-token-for-token-tests-0123456789";
@@ -69,6 +69,7 @@ pub fn settings(options: Options, session_url: &str) -> Settings {
         common: CommonSettings::for_tests(INTERNAL_TOKEN),
         session_service_url: session_url.parse().expect("a URL"),
         keys: Arc::new(KeyRing::new(current, options.previous_keys)),
+        key_files: KeyFiles { algorithm: options.algorithm, private_key: None, previous: Vec::new() },
         issuer: ISSUER.into(),
         audience: AUDIENCE.into(),
         access_ttl: Duration::from_secs(ACCESS_TTL_SECONDS.unsigned_abs()),
