@@ -15,7 +15,14 @@ pub async fn healthz() -> HttpResponse {
 
 /// The `/readyz` answer for a set of dependency checks: 200 when all pass, else 503 naming the failures.
 pub fn readiness_response(checks: Vec<DependencyCheck>) -> HttpResponse {
-    let failing: Vec<&str> = checks.iter().filter(|check| !check.ok).map(|check| check.name.as_str()).collect();
+    let failing: Vec<String> = checks
+        .iter()
+        .filter(|check| !check.ok)
+        .map(|check| match &check.detail {
+            Some(detail) => format!("{} ({detail})", check.name),
+            None => check.name.clone(),
+        })
+        .collect();
     if failing.is_empty() {
         return HttpResponse::Ok().json(HealthResponse { status: "ready".to_owned(), checks });
     }
@@ -30,5 +37,10 @@ pub fn readiness_response(checks: Vec<DependencyCheck>) -> HttpResponse {
 }
 
 pub fn check(name: &str, ok: bool) -> DependencyCheck {
-    DependencyCheck { name: name.to_owned(), ok }
+    DependencyCheck { name: name.to_owned(), ok, detail: None }
+}
+
+/// A check with a word on the dependency, such as Redis's topology.
+pub fn check_with_detail(name: &str, ok: bool, detail: String) -> DependencyCheck {
+    DependencyCheck { name: name.to_owned(), ok, detail: Some(detail) }
 }

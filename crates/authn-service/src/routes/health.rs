@@ -1,5 +1,6 @@
 //! `GET /healthz` (the process serves) and `GET /readyz` (Redis, when configured, answers PING and the
-//! token service answers its `/healthz`); the two checks run concurrently.
+//! token service answers its `/healthz`); the two checks run concurrently. The Redis check names the
+//! topology (and with Sentinel the master in use) in its `detail`.
 
 use crate::lockout::FailureStore;
 use crate::state::AppState;
@@ -7,7 +8,7 @@ use crate::users::UserStore;
 use actix_web::{HttpResponse, web};
 use auth_proto::problem::Problem;
 use auth_proto::public::HealthResponse;
-use service_kit::health::{check, readiness_response};
+use service_kit::health::{check, check_with_detail, readiness_response};
 
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
@@ -17,7 +18,7 @@ use service_kit::health::{check, readiness_response};
 pub async fn readyz<U: UserStore, F: FailureStore>(state: web::Data<AppState<U, F>>) -> HttpResponse {
     let redis = async {
         match &state.redis {
-            Some(pool) => Some(check("redis", pool.ping().await.is_ok())),
+            Some(pool) => Some(check_with_detail("redis", pool.ping().await.is_ok(), pool.topology().to_string())),
             None => None,
         }
     };

@@ -114,6 +114,7 @@ impl SessionStore for RedisSessionStore {
     }
 
     async fn rotate(&self, rotation: Rotation) -> Result<RotationResult, StoreError> {
+        let durable_key = self.refresh_key(&rotation.presented);
         let mut invocation = ROTATE.prepare_invoke();
         invocation
             .key(self.refresh_key(&rotation.presented))
@@ -127,7 +128,7 @@ impl SessionStore for RedisSessionStore {
             .arg(rotation.presented.as_str());
         let answer: Vec<String> = self
             .pool
-            .run("rotate_refresh", |mut connection| async move {
+            .run_durable("rotate_refresh", &durable_key, |mut connection| async move {
                 invocation.invoke_async::<Vec<String>>(&mut connection).await
             })
             .await?;
@@ -190,6 +191,7 @@ impl SessionStore for RedisSessionStore {
     }
 
     async fn end(&self, user_id: &UserId, session_id: &SessionId) -> Result<bool, StoreError> {
+        let durable_key = self.user_key(user_id);
         let mut invocation = END.prepare_invoke();
         invocation
             .key(self.session_key(session_id))
@@ -199,17 +201,22 @@ impl SessionStore for RedisSessionStore {
             .arg(session_id.as_str());
         let ended: i64 = self
             .pool
-            .run("end_session", |mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .run_durable("end_session", &durable_key, |mut connection| async move {
+                invocation.invoke_async(&mut connection).await
+            })
             .await?;
         Ok(ended == 1)
     }
 
     async fn end_all(&self, user_id: &UserId) -> Result<u64, StoreError> {
+        let durable_key = self.user_key(user_id);
         let mut invocation = END_ALL.prepare_invoke();
         invocation.key(self.user_key(user_id)).arg(&*self.prefix);
         let ended: u64 = self
             .pool
-            .run("end_all_sessions", |mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .run_durable("end_all_sessions", &durable_key, |mut connection| async move {
+                invocation.invoke_async(&mut connection).await
+            })
             .await?;
         Ok(ended)
     }
@@ -225,11 +232,14 @@ impl SessionStore for RedisSessionStore {
     }
 
     async fn end_by_refresh(&self, hash: &RefreshHash) -> Result<u64, StoreError> {
+        let durable_key = self.refresh_key(hash);
         let mut invocation = END_BY_REFRESH.prepare_invoke();
         invocation.key(self.refresh_key(hash)).arg(&*self.prefix);
         let ended: u64 = self
             .pool
-            .run("end_by_refresh", |mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .run_durable("end_by_refresh", &durable_key, |mut connection| async move {
+                invocation.invoke_async(&mut connection).await
+            })
             .await?;
         Ok(ended)
     }
@@ -241,7 +251,7 @@ impl SessionStore for RedisSessionStore {
         }
         let key = self.revoked_key(jti);
         self.pool
-            .run("revoke_access", |mut connection| async move {
+            .run_durable("revoke_access", &key.clone(), |mut connection| async move {
                 redis::cmd("SET").arg(key).arg(1).arg("EXAT").arg(until).query_async::<()>(&mut connection).await
             })
             .await?;
