@@ -15,6 +15,7 @@ mod login;
 mod observability;
 mod oidc;
 mod outage;
+mod redis_topologies;
 mod refresh_reuse;
 mod register;
 mod revocation;
