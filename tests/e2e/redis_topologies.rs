@@ -328,3 +328,54 @@ async fn a_sentinel_failover_during_traffic_loses_no_acknowledged_revocation_or_
     assert_eq!(revived_revocations, 0, "an acknowledged revocation was lost in the failover");
     assert!(traffic.unexpected.is_empty(), "answers other than the expected or 503: {:?}", traffic.unexpected);
 }
+
+/// The sum of `MEMORY USAGE` over every key, and `used_memory`, of the platform's Redis.
+async fn redis_bytes(connection: &mut redis::aio::MultiplexedConnection) -> (u64, u64) {
+    let keys: Vec<String> = redis::cmd("KEYS").arg("*").query_async(connection).await.unwrap();
+    let mut total = 0;
+    for key in keys {
+        let bytes: Option<u64> =
+            redis::cmd("MEMORY").arg("USAGE").arg(&key).arg("SAMPLES").arg(0).query_async(connection).await.unwrap();
+        total += bytes.unwrap_or(0);
+    }
+    let info: String = redis::cmd("INFO").arg("memory").query_async(connection).await.unwrap();
+    let used = info
+        .lines()
+        .find_map(|line| line.strip_prefix("used_memory:"))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0);
+    (total, used)
+}
+
+/// For the README's sizing guide: what an account and a session cost in Redis, measured with
+/// `MEMORY USAGE` on every key after registrations, then after logins. Printed, not asserted.
+#[tokio::test]
+async fn redis_bytes_per_account_and_per_session_are_printed() {
+    const USERS: u64 = 50;
+    const SESSIONS_PER_USER: u64 = 4;
+    let platform = Platform::start().await;
+    let api = platform.api();
+    let client = redis::Client::open(platform.redis().url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let (keys_before, used_before) = redis_bytes(&mut connection).await;
+    let mut accounts = Vec::new();
+    for _ in 0..USERS {
+        accounts.push(api.new_account().await);
+    }
+    let (keys_accounts, used_accounts) = redis_bytes(&mut connection).await;
+    for account in &accounts {
+        for _ in 0..SESSIONS_PER_USER {
+            api.login_ok(account).await;
+        }
+    }
+    let (keys_sessions, used_sessions) = redis_bytes(&mut connection).await;
+    let sessions = USERS * SESSIONS_PER_USER;
+    println!(
+        "redis bytes: per account {} (MEMORY USAGE of its keys) / {} (used_memory); per session {} / {}",
+        (keys_accounts - keys_before) / USERS,
+        used_accounts.saturating_sub(used_before) / USERS,
+        (keys_sessions - keys_accounts) / sessions,
+        used_sessions.saturating_sub(used_accounts) / sessions,
+    );
+    assert!(keys_sessions > keys_accounts, "the sessions are in Redis");
+}

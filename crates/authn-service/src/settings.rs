@@ -240,6 +240,27 @@ mod tests {
     }
 
     #[test]
+    fn redis_topology_settings_are_read_with_the_url() {
+        let url = "redis://:hunter2@10.0.0.1:26379,redis://10.0.0.2:26379";
+        let settings =
+            parse(AppEnv::Prod, &[("REDIS_URL", url), ("REDIS_SENTINEL_MASTER", "mymaster")]).expect("valid");
+        let redis = settings.redis_url.expect("redis configured");
+        assert_eq!(redis.topology(), &redis_kit::Topology::Sentinel { master_name: "mymaster".to_owned() });
+        for (pairs, variable) in [
+            (vec![("REDIS_URL", url)], "REDIS_URL"),
+            (vec![("REDIS_URL", url), ("REDIS_CLUSTER", "hunter2")], "REDIS_CLUSTER"),
+            (
+                vec![("REDIS_URL", "redis://:hunter2@a:1"), ("REDIS_CA_FILE", "/nonexistent/hunter2.pem")],
+                "REDIS_CA_FILE",
+            ),
+        ] {
+            let error = parse(AppEnv::Prod, &pairs).expect_err("refused");
+            assert_eq!(error.variable(), variable);
+            assert!(!error.to_string().contains("hunter2"), "{error}");
+        }
+    }
+
+    #[test]
     fn every_malformed_setting_is_named_and_its_value_not_echoed() {
         for (variable, value) in [
             ("LISTEN_ADDR", "hunter2"),
