@@ -90,6 +90,7 @@ fn record_from(fields: &[String]) -> Result<SessionRecord, StoreError> {
 
 impl SessionStore for RedisSessionStore {
     async fn create(&self, session: NewSession) -> Result<SessionRecord, StoreError> {
+        let durable_key = self.user_key(&session.user_id);
         let mut invocation = CREATE.prepare_invoke();
         invocation
             .key(self.session_key(&session.session_id))
@@ -105,10 +106,9 @@ impl SessionStore for RedisSessionStore {
             .arg(session.ip.as_deref().unwrap_or_default())
             .arg(session.refresh_hash.as_str());
         self.pool
-            .run(
-                "create_session",
-                |mut connection| async move { invocation.invoke_async::<i64>(&mut connection).await },
-            )
+            .run_durable("create_session", &durable_key, |mut connection| async move {
+                invocation.invoke_async::<i64>(&mut connection).await
+            })
             .await?;
         Ok(session.record())
     }
