@@ -68,10 +68,24 @@ async fn assert_ready_on(api: &Api, topology: &str) {
     }
 }
 
+/// The masters of `cluster` holding a key that names one of `user_ids`.
+fn masters_holding(cluster: &RedisCluster, user_ids: &[String]) -> HashSet<u16> {
+    user_ids
+        .iter()
+        .flat_map(|user_id| {
+            cluster.ports().into_iter().filter(move |&port| {
+                cluster
+                    .cli(port, &["--scan", "--pattern", &format!("*{user_id}*")])
+                    .is_some_and(|keys| !keys.trim().is_empty())
+            })
+        })
+        .collect()
+}
+
 /// Register, login, refresh with rotation and reuse detection, revoke, invalidate-all over `users`
-/// accounts, the lockout, and an SSO login whose state is single-use. Returns the accounts' user ids
-/// (for the cluster test to see where their keys landed).
-async fn core_flows(platform: &Platform, callback: &str, users: usize) -> Vec<String> {
+/// accounts (on a cluster, checked first to have keys on several masters), the lockout, and an SSO
+/// login whose state is single-use.
+async fn core_flows(platform: &Platform, callback: &str, users: usize, cluster: Option<&RedisCluster>) {
     let api = platform.api();
 
     // Register and login; refresh rotates; the rotated token presented again ends the session.
@@ -103,6 +117,10 @@ async fn core_flows(platform: &Platform, callback: &str, users: usize) -> Vec<St
         user_ids.push(account.user_id.clone());
         everyone.push((one, two));
     }
+    if let Some(cluster) = cluster {
+        let masters = masters_holding(cluster, &user_ids);
+        assert!(masters.len() >= 2, "the {users} users' sessions should span several masters, found {masters:?}");
+    }
     for (one, two) in &everyone {
         let ended = api.session_invalidate(&one.access_token, Some(&json!({"all": true}))).await;
         ended.expect_status(200);
@@ -131,7 +149,6 @@ async fn core_flows(platform: &Platform, callback: &str, users: usize) -> Vec<St
     let sso = token_response(&reply);
     api.session_verify(&sso.access_token).await.expect_status(200);
     assert_problem(&api.get(Service::Authn, path).await, 400);
-    user_ids
 }
 
 #[tokio::test]
@@ -140,7 +157,7 @@ async fn core_flows_over_tls_with_a_private_ca() {
     let vars = [("REDIS_URL", redis.url()), ("REDIS_CA_FILE", redis.ca_file().display().to_string())];
     let (platform, _idp, callback) = platform_on(&vars).await;
     assert_ready_on(platform.api(), "standalone").await;
-    core_flows(&platform, &callback, 3).await;
+    core_flows(&platform, &callback, 3, None).await;
     let keys = redis.cli(&["DBSIZE"]).unwrap_or_default();
     assert!(keys.trim().parse::<u64>().unwrap_or(0) > 0, "the data is on the TLS server: DBSIZE {keys}");
 }
@@ -163,7 +180,7 @@ async fn core_flows_through_sentinel() {
     let (platform, _idp, callback) = platform_on(&vars).await;
     let master = group.master_port().expect("a master");
     assert_ready_on(platform.api(), &format!("sentinel, master 127.0.0.1:{master}")).await;
-    core_flows(&platform, &callback, 3).await;
+    core_flows(&platform, &callback, 3, None).await;
 }
 
 #[tokio::test]
@@ -172,20 +189,7 @@ async fn core_flows_on_a_three_master_cluster() {
     let vars = [("REDIS_URL", cluster.url()), ("REDIS_CLUSTER", "true".to_owned())];
     let (platform, _idp, callback) = platform_on(&vars).await;
     assert_ready_on(platform.api(), "cluster").await;
-    let user_ids = core_flows(&platform, &callback, 9).await;
-    // The invalidated users' keys were spread over the masters (each user's own keys share a slot).
-    let cluster = &cluster;
-    let nodes: HashSet<u16> = user_ids
-        .iter()
-        .flat_map(|user_id| {
-            cluster.ports().into_iter().filter(move |&port| {
-                cluster
-                    .cli(port, &["--scan", "--pattern", &format!("*{user_id}*")])
-                    .is_some_and(|keys| !keys.trim().is_empty())
-            })
-        })
-        .collect();
-    assert!(nodes.len() >= 2, "the {} users' keys should span several masters, found {nodes:?}", user_ids.len());
+    core_flows(&platform, &callback, 9, Some(&cluster)).await;
 }
 
 /// What the traffic of the failover test saw.
