@@ -101,8 +101,8 @@ impl TopologyConnector {
                 let mut builder = ClusterClient::builder(nodes.iter().map(crate::RedisUrl::info))
                     .connection_timeout(timeouts.connect)
                     .response_timeout(timeouts.command)
-                    // A node that fails is retried by our next request, not inside this one: the
-                    // request's own timeout is what the caller waits for.
+                    // Few retries (after MOVED, or a node that just failed over) so that a request
+                    // stays within the pool's command timeout; the next request tries again.
                     .retries(2);
                 if let Some(certificates) = config.tls_certificates() {
                     builder = builder.certs(certificates);
