@@ -33,10 +33,16 @@ test: check-redis check-nginx oidc-provider
 docs:
 	UPDATE_DOCS=1 $(CARGO) test -p e2e-tests --test docs
 
+# The topology tests also run Sentinel (Debian's separate redis-sentinel package), redis-cli
+# (redis-tools: it joins the test Cluster) and openssl (the test CA of the TLS Redis).
 check-redis:
 	@command -v redis-server >/dev/null 2>&1 || { \
 		echo "error: redis-server is not on PATH; the end-to-end tests start their own Redis."; \
 		echo "hint: on Debian/Ubuntu run: apt-get install -y redis-server"; \
+		exit 1; }
+	@command -v redis-sentinel >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 || { \
+		echo "error: redis-sentinel, redis-cli or openssl is not on PATH; the Redis topology tests need them."; \
+		echo "hint: on Debian/Ubuntu run: apt-get install -y redis-sentinel redis-tools openssl (or .ci/run)"; \
 		exit 1; }
 
 # The gateway tests run Debian's nginx (/usr/sbin/nginx) with deploy/gateway/nginx.conf. As root it is

@@ -16,6 +16,7 @@ mod oauth2_client;
 mod observability;
 mod oidc;
 mod outage;
+mod redis_topologies;
 mod refresh_reuse;
 mod register;
 mod revocation;

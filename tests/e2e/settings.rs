@@ -219,6 +219,31 @@ fn a_malformed_url_stops_the_start_with_a_line_naming_it_without_its_value() {
     }
 }
 
+#[test]
+fn a_malformed_redis_topology_stops_the_start_with_a_line_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let sentinels = "redis://:hunter2@10.0.0.1:26379,redis://10.0.0.2:26379";
+    let cases: [(&str, &[(&str, &str)]); 4] = [
+        ("REDIS_URL", &[("REDIS_URL", sentinels)]),
+        ("REDIS_CLUSTER", &[("REDIS_URL", sentinels), ("REDIS_CLUSTER", "hunter2")]),
+        ("REDIS_CLUSTER", &[("REDIS_URL", sentinels), ("REDIS_CLUSTER", "true"), ("REDIS_SENTINEL_MASTER", "m")]),
+        (
+            "REDIS_CA_FILE",
+            &[("REDIS_URL", "rediss://:hunter2@redis:6380"), ("REDIS_CA_FILE", "/nonexistent/hunter2.pem")],
+        ),
+    ];
+    for service in [Service::Authn, Service::Session] {
+        for (variable, vars) in cases {
+            let env: Vec<(&str, &str)> = [("APP_ENV", "dev")].into_iter().chain(vars.iter().copied()).collect();
+            let text = failed_start(service, dir.path(), &env);
+            let line = format!("{}: invalid setting {variable}", service.binary_name());
+            assert!(text.contains(&line), "{} must name {variable}: {text}", service.binary_name());
+            assert!(!text.contains("hunter2"), "{} echoed a value: {text}", service.binary_name());
+            assert_eq!(text.trim().lines().count(), 1, "one line: {text}");
+        }
+    }
+}
+
 /// Starts `service` with only `env` (and a free `LISTEN_ADDR`), expects it to exit with a failure within
 /// 10 s, and returns what it printed.
 fn failed_start(service: Service, dir: &std::path::Path, env: &[(&str, &str)]) -> String {

@@ -156,6 +156,10 @@ pub struct HealthResponse {
 pub struct DependencyCheck {
     pub name: String,
     pub ok: bool,
+    /// What the operator may want to know about the dependency: for Redis its topology
+    /// (`standalone`, `sentinel, master HOST:PORT`, `cluster`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl fmt::Debug for RegisterRequest {

@@ -11,7 +11,7 @@
 use crate::client_ip::TrustedProxies;
 use crate::lockout::LockoutPolicy;
 use crate::oidc::settings::OidcSettings;
-use redis_kit::RedisUrl;
+use redis_kit::{RedisConfig, RedisVars};
 use serde::Deserialize;
 use service_kit::settings::{AppEnv, CommonSettings, Environment, InternalApiToken, SettingsError, de, url_or_default};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -30,8 +30,9 @@ pub const DEFAULT_LOGIN_LOCKOUT_SECONDS: u64 = 900;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub common: CommonSettings,
-    /// `REDIS_URL`; `None` (dev only) selects the in-memory stores.
-    pub redis_url: Option<RedisUrl>,
+    /// `REDIS_URL` with `REDIS_CA_FILE`, `REDIS_SENTINEL_MASTER` and `REDIS_CLUSTER`; `None` (dev only)
+    /// selects the in-memory stores.
+    pub redis_url: Option<RedisConfig>,
     /// `TOKEN_SERVICE_URL`
     pub token_service_url: Url,
     /// `ALLOW_REGISTRATION`: whether `POST /register` is open.
@@ -61,8 +62,6 @@ pub struct HashingSettings {
 /// This service's own variables (the SSO ones are in `oidc::settings`).
 #[derive(Deserialize)]
 struct Vars {
-    #[serde(default, deserialize_with = "de::optional")]
-    redis_url: Option<RedisUrl>,
     #[serde(default, deserialize_with = "de::http_url")]
     token_service_url: Option<Url>,
     #[serde(default, deserialize_with = "de::flag")]
@@ -123,7 +122,8 @@ impl Settings {
     pub fn from_environment(environment: &Environment) -> Result<Self, SettingsError> {
         let common = CommonSettings::from_environment(environment, DEFAULT_LISTEN_ADDR)?;
         let vars: Vars = environment.read()?;
-        if vars.redis_url.is_none() && !common.app_env.is_dev() {
+        let redis_url = read_redis(environment)?;
+        if redis_url.is_none() && !common.app_env.is_dev() {
             return Err(SettingsError::new("REDIS_URL", "is required unless APP_ENV=dev"));
         }
         let max_failures = vars.login_max_failures.unwrap_or(DEFAULT_LOGIN_MAX_FAILURES);
@@ -137,7 +137,7 @@ impl Settings {
         Ok(Self {
             allow_registration: vars.allow_registration.unwrap_or(common.app_env.is_dev()),
             common,
-            redis_url: vars.redis_url,
+            redis_url,
             token_service_url: url_or_default(vars.token_service_url, "TOKEN_SERVICE_URL", DEFAULT_TOKEN_SERVICE_URL)?,
             trusted_proxies: vars.trusted_proxies.unwrap_or_else(TrustedProxies::none),
             hashing: HashingSettings::from_environment(environment)?,
@@ -165,7 +165,7 @@ pub struct AdminSettings {
     pub internal_api_token: InternalApiToken,
     /// Unlike the server, a command accepts a missing `REDIS_URL` even in prod and then explains that
     /// it cannot reach an in-process store.
-    pub redis_url: Option<RedisUrl>,
+    pub redis_url: Option<RedisConfig>,
     pub token_service_url: Url,
     pub hashing: HashingSettings,
 }
@@ -177,8 +177,6 @@ struct AdminVars {
     app_env: Option<AppEnv>,
     #[serde(default, deserialize_with = "de::secret")]
     internal_api_token: Option<secrecy::SecretString>,
-    #[serde(default, deserialize_with = "de::optional")]
-    redis_url: Option<RedisUrl>,
     #[serde(default, deserialize_with = "de::http_url")]
     token_service_url: Option<Url>,
 }
@@ -190,11 +188,16 @@ impl AdminSettings {
         Ok(Self {
             app_env,
             internal_api_token: InternalApiToken::from_setting(app_env, vars.internal_api_token)?,
-            redis_url: vars.redis_url,
+            redis_url: read_redis(environment)?,
             token_service_url: url_or_default(vars.token_service_url, "TOKEN_SERVICE_URL", DEFAULT_TOKEN_SERVICE_URL)?,
             hashing: HashingSettings::from_environment(environment)?,
         })
     }
+}
+
+/// `REDIS_URL` and the variables that say how to use it (see `redis_kit::config`).
+fn read_redis(environment: &Environment) -> Result<Option<RedisConfig>, SettingsError> {
+    environment.read::<RedisVars>()?.into_config().map_err(|error| SettingsError::new(error.variable(), error.reason()))
 }
 
 #[cfg(test)]
@@ -234,6 +237,27 @@ mod tests {
         let settings = parse(AppEnv::Prod, &[("REDIS_URL", "redis://127.0.0.1:6390/0")]).expect("valid");
         assert!(!settings.allow_registration);
         assert!(settings.embedded_defaults().is_empty());
+    }
+
+    #[test]
+    fn redis_topology_settings_are_read_with_the_url() {
+        let url = "redis://:hunter2@10.0.0.1:26379,redis://10.0.0.2:26379";
+        let settings =
+            parse(AppEnv::Prod, &[("REDIS_URL", url), ("REDIS_SENTINEL_MASTER", "mymaster")]).expect("valid");
+        let redis = settings.redis_url.expect("redis configured");
+        assert_eq!(redis.topology(), &redis_kit::Topology::Sentinel { master_name: "mymaster".to_owned() });
+        for (pairs, variable) in [
+            (vec![("REDIS_URL", url)], "REDIS_URL"),
+            (vec![("REDIS_URL", url), ("REDIS_CLUSTER", "hunter2")], "REDIS_CLUSTER"),
+            (
+                vec![("REDIS_URL", "redis://:hunter2@a:1"), ("REDIS_CA_FILE", "/nonexistent/hunter2.pem")],
+                "REDIS_CA_FILE",
+            ),
+        ] {
+            let error = parse(AppEnv::Prod, &pairs).expect_err("refused");
+            assert_eq!(error.variable(), variable);
+            assert!(!error.to_string().contains("hunter2"), "{error}");
+        }
     }
 
     #[test]

@@ -1,29 +1,39 @@
-//! Redis access for the services that own Redis data (authn's users, session's sessions).
+//! Redis access for the services that own Redis data (authn's users, session's sessions), over any of
+//! the three topologies the settings name (`config`): one server (`redis://` or `rediss://`), a master
+//! found through Sentinel, or a Redis Cluster.
 //!
-//! bb8-redis hands out multiplexed connections but never notices that one died (`has_broken` is always
-//! false), so after a Redis restart a pool would keep failing forever; and its checkout PING costs a round
-//! trip on every request. [`RedisPool`] wraps that manager: connections are not pinged on checkout, a
-//! command that fails at the connection level marks its connection broken so bb8 replaces it, and every
-//! command is bounded by a timeout. Together: one round trip per command, a 503 within about a second
-//! when Redis is down, and recovery without a restart when it returns.
+//! [`RedisPool`] keeps a few connections in a bb8 pool (`connector`). Connections are not pinged on
+//! checkout (a PING per request would double the round trips); a command that fails at the connection
+//! level marks its connection broken so bb8 replaces it, and every command is bounded by a timeout.
+//! Together: one round trip per command, a 503 within about a second when Redis is down, and recovery
+//! without a restart when it returns. With Sentinel, a replaced connection asks the Sentinels for the
+//! master again, and a `READONLY` answer (the master was demoted) or a lost connection retires every
+//! pooled connection, so the pool follows a failover without a restart. A Cluster connection routes
+//! each command to its slot's node and follows `MOVED`/`ASK` itself.
 //!
 //! A multiplexed connection carries many requests at once, so a command does not keep its pool slot:
 //! it clones the connection handle and returns the slot at once. Holding the slot for the whole round
 //! trip would cap the concurrent Redis commands at the pool size (measured: a third of the throughput).
 
-use bb8::{ManageConnection, Pool, PooledConnection};
-use bb8_redis::RedisConnectionManager;
-use redis::aio::MultiplexedConnection;
+use bb8::{Pool, PooledConnection};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
+pub mod config;
+mod connection;
+mod connector;
 pub mod metrics;
 mod redis_url;
+pub use config::{RedisConfig, RedisSettingError, RedisVars, Topology};
+pub use connection::RedisConnection;
+pub use connector::TopologyReport;
 pub use metrics::RedisMetrics;
 pub use redis_url::RedisUrl;
+
+use connector::{TopologyConnector, TrackingManager};
 
 /// Why a Redis call failed. Either way the caller answers 503: the client's request was fine.
 #[derive(Debug, thiserror::Error)]
@@ -47,44 +57,22 @@ impl RedisError {
 /// Timeouts of the pool; short, so that no request hangs on a dead Redis.
 #[derive(Debug, Clone, Copy)]
 pub struct RedisTimeouts {
+    /// Opening a connection, including the Sentinel look-up of the master.
     pub connect: Duration,
+    /// One call of [`RedisPool::run`], whatever it sends.
     pub command: Duration,
+    /// How long [`RedisConnection::wait_for_replicas`] lets Redis wait for a replica's acknowledgement;
+    /// below `command`, so that a slow replica gives a clean refusal rather than a timed-out connection.
+    pub replica_ack: Duration,
 }
 
 impl Default for RedisTimeouts {
     fn default() -> Self {
-        Self { connect: Duration::from_millis(1000), command: Duration::from_millis(1500) }
-    }
-}
-
-/// A pooled multiplexed connection with a flag set when a command on it failed at the connection level;
-/// the flag is shared with the handles lent out, which outlive the checkout.
-#[derive(Debug)]
-pub struct TrackedConnection {
-    connection: MultiplexedConnection,
-    broken: Arc<AtomicBool>,
-}
-
-#[derive(Debug)]
-pub struct TrackingManager {
-    inner: RedisConnectionManager,
-}
-
-impl ManageConnection for TrackingManager {
-    type Connection = TrackedConnection;
-    type Error = redis::RedisError;
-
-    async fn connect(&self) -> Result<Self::Connection, Self::Error> {
-        let connection = self.inner.connect().await?;
-        Ok(TrackedConnection { connection, broken: Arc::new(AtomicBool::new(false)) })
-    }
-
-    async fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
-        self.inner.is_valid(&mut conn.connection).await
-    }
-
-    fn has_broken(&self, conn: &mut Self::Connection) -> bool {
-        conn.broken.load(Ordering::Acquire)
+        Self {
+            connect: Duration::from_millis(1000),
+            command: Duration::from_millis(1500),
+            replica_ack: Duration::from_millis(500),
+        }
     }
 }
 
@@ -92,6 +80,7 @@ impl ManageConnection for TrackingManager {
 #[derive(Debug, Clone)]
 pub struct RedisPool {
     pool: Pool<TrackingManager>,
+    manager: TrackingManager,
     timeouts: RedisTimeouts,
     metrics: Option<RedisMetrics>,
 }
@@ -101,15 +90,20 @@ const POOL_SIZE: u32 = 8;
 
 impl RedisPool {
     /// Builds the pool without connecting: the service starts (and reports not-ready) while Redis is down.
-    pub fn new(url: &RedisUrl, timeouts: RedisTimeouts) -> Result<Self, redis::RedisError> {
-        let inner = RedisConnectionManager::new(url.expose())?;
+    pub fn new(config: &RedisConfig, timeouts: RedisTimeouts) -> Result<Self, redis::RedisError> {
+        let manager = TrackingManager::new(TopologyConnector::new(config, timeouts)?);
         let pool = Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
             .test_on_check_out(false)
             .connection_timeout(timeouts.connect)
-            .build_unchecked(TrackingManager { inner });
-        Ok(Self { pool, timeouts, metrics: None })
+            .build_unchecked(manager.clone());
+        Ok(Self { pool, manager, timeouts, metrics: None })
+    }
+
+    /// The topology, and with Sentinel the master connected to last: for `/readyz`.
+    pub fn topology(&self) -> TopologyReport {
+        self.manager.report()
     }
 
     /// Records every command's latency and failures into `metrics`.
@@ -119,13 +113,13 @@ impl RedisPool {
     }
 
     /// A handle on a healthy pooled connection and its broken flag; the pool slot is free again on return.
-    async fn lend(&self) -> Result<(MultiplexedConnection, Arc<AtomicBool>), RedisError> {
+    async fn lend(&self) -> Result<(RedisConnection, Arc<AtomicBool>), RedisError> {
         // A connection marked broken after it went back to the pool is dropped here: returning it makes
         // bb8 ask `has_broken`, which removes it.
         for _ in 0..=POOL_SIZE {
             let pooled: PooledConnection<'_, TrackingManager> =
                 self.pool.get().await.map_err(|error| RedisError::Unavailable(error.to_string()))?;
-            if !pooled.broken.load(Ordering::Acquire) {
+            if self.manager.is_usable(&pooled) {
                 return Ok((pooled.connection.clone(), Arc::clone(&pooled.broken)));
             }
         }
@@ -136,7 +130,7 @@ impl RedisPool {
     /// `operation` names it in its span and in the metrics (a fixed name, never a key).
     pub async fn run<T, F, Fut>(&self, operation: &'static str, command: F) -> Result<T, RedisError>
     where
-        F: FnOnce(MultiplexedConnection) -> Fut,
+        F: FnOnce(RedisConnection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let span = tracing::info_span!(
@@ -155,9 +149,27 @@ impl RedisPool {
         outcome
     }
 
+    /// [`RedisPool::run`] for a write that must outlive the master (a revocation, a rotation): after
+    /// `command`, waits on the same connection until a replica of the node holding `key` has it
+    /// ([`RedisConnection::wait_for_replicas`]; at once when that node has no replica). An error when no
+    /// replica acknowledged in time, so that the caller never acknowledges a write a failover could lose.
+    pub async fn run_durable<T, F, Fut>(&self, operation: &'static str, key: &str, command: F) -> Result<T, RedisError>
+    where
+        F: FnOnce(RedisConnection) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        self.run(operation, |connection| async move {
+            let mut waiter = connection.clone();
+            let value = command(connection).await?;
+            waiter.wait_for_replicas(key).await?;
+            Ok(value)
+        })
+        .await
+    }
+
     async fn run_unobserved<T, F, Fut>(&self, command: F) -> Result<T, RedisError>
     where
-        F: FnOnce(MultiplexedConnection) -> Fut,
+        F: FnOnce(RedisConnection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let (connection, broken) = self.lend().await?;
@@ -167,7 +179,16 @@ impl RedisPool {
             Ok(Err(error)) => {
                 if is_connection_failure(&error) {
                     broken.store(true, Ordering::Release);
-                    tracing::warn!(%error, "redis connection failed; replacing it");
+                    // Redis itself may be gone (or, with Sentinel, the master): the other pooled
+                    // connections are as stale as this one.
+                    self.manager.retire_all();
+                    tracing::warn!(%error, "redis connection failed; replacing the pooled connections");
+                } else if is_demoted_master(&error) {
+                    broken.store(true, Ordering::Release);
+                    self.manager.retire_all();
+                    tracing::warn!(
+                        "redis answered READONLY (the master was demoted); reconnecting to the current master"
+                    );
                 }
                 Err(RedisError::Command(error))
             }
@@ -188,6 +209,12 @@ impl RedisPool {
         .await
         .map(drop)
     }
+}
+
+/// A write refused by a replica: with Sentinel, the server this connection reaches was the master and
+/// has been demoted by a failover.
+fn is_demoted_master(error: &redis::RedisError) -> bool {
+    error.code() == Some("READONLY") || error.to_string().contains("READONLY")
 }
 
 fn is_connection_failure(error: &redis::RedisError) -> bool {

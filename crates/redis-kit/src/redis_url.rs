@@ -1,19 +1,29 @@
-//! `REDIS_URL`: a Redis address that may carry a password, so it is checked once at start and never
-//! printed.
+//! One Redis URL of `REDIS_URL`: an address that may carry a password, so it is checked once at start
+//! and never printed.
 
-use redis::IntoConnectionInfo;
-use secrecy::{ExposeSecret, SecretString};
+use redis::{ConnectionAddr, ConnectionInfo, IntoConnectionInfo};
 use std::fmt;
 use std::str::FromStr;
 
-/// A Redis URL whose shape has been checked (without connecting).
+/// A Redis URL whose shape has been checked (without connecting), kept as the connection details the
+/// redis crate parsed from it.
 #[derive(Clone)]
-pub struct RedisUrl(SecretString);
+pub struct RedisUrl(ConnectionInfo);
 
 impl RedisUrl {
-    /// The URL itself, for the connection manager only.
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
+    /// The parsed URL, for the connectors only.
+    pub(crate) fn info(&self) -> ConnectionInfo {
+        self.0.clone()
+    }
+
+    /// `rediss://`
+    pub fn is_tls(&self) -> bool {
+        matches!(self.0.addr(), ConnectionAddr::TcpTls { .. })
+    }
+
+    /// `host:port`, without credentials: safe to show (in `/readyz`, in logs).
+    pub fn address(&self) -> String {
+        self.0.addr().to_string()
     }
 }
 
@@ -23,14 +33,19 @@ impl FromStr for RedisUrl {
 
     fn from_str(url: &str) -> Result<Self, Self::Err> {
         let url = url.trim();
-        url.into_connection_info().map_err(|_| "expected redis://[user:password@]host:port[/db]")?;
-        Ok(Self(SecretString::from(url.to_owned())))
+        let scheme_ok =
+            ["redis://", "rediss://", "unix://", "redis+unix://"].iter().any(|scheme| url.starts_with(scheme));
+        let info = scheme_ok
+            .then(|| url.into_connection_info().ok())
+            .flatten()
+            .ok_or("expected redis://[user:password@]host:port[/db] or rediss://…")?;
+        Ok(Self(info))
     }
 }
 
 impl fmt::Debug for RedisUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RedisUrl([REDACTED])")
+        f.debug_tuple("RedisUrl").field(&self.address()).finish()
     }
 }
 
@@ -41,9 +56,18 @@ mod tests {
     #[test]
     fn parses_redis_urls_and_never_prints_them() {
         let url: RedisUrl = "redis://user:hunter2@127.0.0.1:6390/1".parse().expect("valid");
-        assert_eq!(url.expose(), "redis://user:hunter2@127.0.0.1:6390/1");
+        assert_eq!(url.info().redis_settings().password(), Some("hunter2"));
+        assert_eq!(url.info().redis_settings().db(), 1);
+        assert!(!url.is_tls());
         assert!(!format!("{url:?}").contains("hunter2"));
         let error = "http://user:hunter2@nowhere".parse::<RedisUrl>().expect_err("not redis");
         assert!(!error.contains("hunter2"));
+    }
+
+    #[test]
+    fn rediss_is_tls() {
+        let url: RedisUrl = "rediss://:hunter2@redis.internal:6380".parse().expect("valid");
+        assert!(url.is_tls());
+        assert_eq!(url.address(), "redis.internal:6380");
     }
 }

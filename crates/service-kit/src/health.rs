@@ -34,7 +34,14 @@ pub fn readiness_response(checks: Vec<DependencyCheck>) -> HttpResponse {
 /// The `/readyz` answer: 200 when every one of the service's own `checks` passes, whatever the `peers`
 /// (which the 200 body reports); else 503 naming the failing checks.
 pub fn readiness_with_peers(checks: Vec<DependencyCheck>, peers: Vec<DependencyCheck>) -> HttpResponse {
-    let failing: Vec<&str> = checks.iter().filter(|check| !check.ok).map(|check| check.name.as_str()).collect();
+    let failing: Vec<String> = checks
+        .iter()
+        .filter(|check| !check.ok)
+        .map(|check| match &check.detail {
+            Some(detail) => format!("{} ({detail})", check.name),
+            None => check.name.clone(),
+        })
+        .collect();
     if failing.is_empty() {
         return HttpResponse::Ok().json(HealthResponse { status: "ready".to_owned(), checks, peers });
     }
@@ -49,7 +56,12 @@ pub fn readiness_with_peers(checks: Vec<DependencyCheck>, peers: Vec<DependencyC
 }
 
 pub fn check(name: &str, ok: bool) -> DependencyCheck {
-    DependencyCheck { name: name.to_owned(), ok }
+    DependencyCheck { name: name.to_owned(), ok, detail: None }
+}
+
+/// A check with a word on the dependency, such as Redis's topology.
+pub fn check_with_detail(name: &str, ok: bool, detail: String) -> DependencyCheck {
+    DependencyCheck { name: name.to_owned(), ok, detail: Some(detail) }
 }
 
 /// A peer service's check: `answers` resolving to `true` within [`PEER_CHECK_TIMEOUT`].

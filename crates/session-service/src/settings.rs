@@ -6,7 +6,7 @@
 
 use crate::domain::max_sessions::MaxSessions;
 use auth_jwt::algorithm::SigningAlgorithm;
-use redis_kit::RedisUrl;
+use redis_kit::{RedisConfig, RedisVars};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use service_kit::settings::{CommonSettings, Environment, SettingsError, de, url_or_default};
@@ -31,8 +31,9 @@ pub enum KeySource {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub common: CommonSettings,
-    /// `REDIS_URL`; `None` (dev only) keeps sessions in memory.
-    pub redis_url: Option<RedisUrl>,
+    /// `REDIS_URL` with `REDIS_CA_FILE`, `REDIS_SENTINEL_MASTER` and `REDIS_CLUSTER`; `None` (dev only)
+    /// keeps sessions in memory.
+    pub redis_url: Option<RedisConfig>,
     /// `ALGORITHM`
     pub algorithm: SigningAlgorithm,
     /// `JWKS_URL`, or `SECRET_KEY` with HS256.
@@ -48,8 +49,6 @@ pub struct Settings {
 /// This service's own variables.
 #[derive(Deserialize)]
 struct Vars {
-    #[serde(default, deserialize_with = "de::optional")]
-    redis_url: Option<RedisUrl>,
     #[serde(default, deserialize_with = "de::http_url")]
     jwks_url: Option<Url>,
     #[serde(default, deserialize_with = "de::secret")]
@@ -69,7 +68,11 @@ impl Settings {
     pub fn from_environment(environment: &Environment) -> Result<Self, SettingsError> {
         let common = CommonSettings::from_environment(environment, DEFAULT_LISTEN_ADDR)?;
         let vars: Vars = environment.read()?;
-        if vars.redis_url.is_none() && !common.app_env.is_dev() {
+        let redis_url = environment
+            .read::<RedisVars>()?
+            .into_config()
+            .map_err(|error| SettingsError::new(error.variable(), error.reason()))?;
+        if redis_url.is_none() && !common.app_env.is_dev() {
             return Err(SettingsError::new("REDIS_URL", "is required unless APP_ENV=dev"));
         }
         let algorithm = vars.algorithm.unwrap_or_default();
@@ -84,7 +87,7 @@ impl Settings {
         };
         Ok(Self {
             common,
-            redis_url: vars.redis_url,
+            redis_url,
             algorithm,
             key_source,
             issuer: vars.jwt_issuer.unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),

@@ -56,11 +56,12 @@ impl Application {
                     .map_err(|error| StartError::dependency("the Redis pool", error))?
                     .with_metrics(RedisMetrics::register(&registry).map_err(StartError::from)?);
                 let state = AppState {
-                    store: RedisSessionStore::new(pool, settings.max_sessions_per_user),
+                    store: RedisSessionStore::new(pool.clone(), settings.max_sessions_per_user),
                     keys,
                     verifier,
                     verified: VerifiedTokens::default(),
                     metrics,
+                    redis: Some(pool),
                 };
                 serve(&settings, state, &registry)?
             }
@@ -71,6 +72,7 @@ impl Application {
                     verifier,
                     verified: VerifiedTokens::default(),
                     metrics,
+                    redis: None,
                 };
                 serve(&settings, state, &registry)?
             }

@@ -4,6 +4,7 @@ use crate::jwks_cache::KeyCache;
 use crate::metrics::SessionMetrics;
 use crate::verified_tokens::VerifiedTokens;
 use auth_jwt::verify::TokenVerifier;
+use redis_kit::RedisPool;
 use std::sync::Arc;
 
 #[derive(Debug)]
@@ -13,4 +14,6 @@ pub struct AppState<S> {
     pub verifier: TokenVerifier,
     pub verified: VerifiedTokens,
     pub metrics: SessionMetrics,
+    /// The pool behind a Redis store, for the topology `/readyz` reports; `None` with the memory store.
+    pub redis: Option<RedisPool>,
 }

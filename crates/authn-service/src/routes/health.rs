@@ -1,7 +1,8 @@
 //! `GET /readyz`: ready when Redis (when configured) answers PING. The token service's `/healthz` is
 //! reported beside it but never makes the answer a 503: password checks, registration and everything but
 //! minting still work without it, and logins answer 503 on their own while it is away. The two checks
-//! run concurrently.
+//! run concurrently. The Redis check names the topology (and with Sentinel the master in use) in its
+//! `detail`.
 
 use crate::lockout::FailureStore;
 use crate::state::AppState;
@@ -9,7 +10,7 @@ use crate::users::UserStore;
 use actix_web::{HttpResponse, web};
 use auth_proto::problem::Problem;
 use auth_proto::public::HealthResponse;
-use service_kit::health::{check, peer_check, readiness_with_peers};
+use service_kit::health::{check_with_detail, peer_check, readiness_with_peers};
 
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
@@ -19,7 +20,7 @@ use service_kit::health::{check, peer_check, readiness_with_peers};
 pub async fn readyz<U: UserStore, F: FailureStore>(state: web::Data<AppState<U, F>>) -> HttpResponse {
     let redis = async {
         match &state.redis {
-            Some(pool) => Some(check("redis", pool.ping().await.is_ok())),
+            Some(pool) => Some(check_with_detail("redis", pool.ping().await.is_ok(), pool.topology().to_string())),
             None => None,
         }
     };

@@ -283,10 +283,12 @@ impl UserStore for RedisUserStore {
 
     async fn set_disabled(&self, id: &UserId, disabled: bool) -> Result<bool, Error> {
         let key = user_key(id);
+        // Disabling is a revocation: it must survive a failover like the session store's writes.
+        let durable_key = key.clone();
         let flag = if disabled { "1" } else { "0" };
         let updated: i64 = self
             .pool
-            .run("set_user_disabled", |mut connection| async move {
+            .run_durable("set_user_disabled", &durable_key, |mut connection| async move {
                 SET_DISABLED.key(key).arg(flag).invoke_async(&mut connection).await
             })
             .await?;

@@ -86,9 +86,15 @@ impl RedisSessionStore {
     async fn write<T: FromRedisValue + Send + 'static>(
         &self,
         operation: &'static str,
+        keys: &UserKeys,
         invocation: ScriptInvocation<'static>,
     ) -> Result<T, StoreError> {
-        self.run(operation, invocation).await
+        Ok(self
+            .pool
+            .run_durable(operation, &keys.sessions(), |mut connection| async move {
+                invocation.invoke_async(&mut connection).await
+            })
+            .await?)
     }
 }
 
@@ -140,7 +146,7 @@ impl SessionStore for RedisSessionStore {
             .arg(session.expires_at)
             .arg(session.refresh_hash.as_str())
             .arg(self.max_sessions.get());
-        let ended: u64 = self.write("create_session", invocation).await?;
+        let ended: u64 = self.write("create_session", &keys, invocation).await?;
         if ended > 0 {
             tracing::info!(ended, "least recently used sessions ended to stay within MAX_SESSIONS_PER_USER");
         }
@@ -163,7 +169,7 @@ impl SessionStore for RedisSessionStore {
             .arg(rotation.max_lifetime_seconds)
             .arg(rotation.grace_seconds)
             .arg(ROTATED_KEPT);
-        let answer: Vec<String> = self.write("rotate_refresh", invocation).await?;
+        let answer: Vec<String> = self.write("rotate_refresh", &keys, invocation).await?;
         let record =
             |info: &str, times: &str| record_from(presented.session_id.as_str(), &presented.user_id, info, times);
         match answer.as_slice() {
@@ -226,7 +232,7 @@ impl SessionStore for RedisSessionStore {
         let keys = self.keys(user_id);
         let mut invocation = END.prepare_invoke();
         invocation.key(keys.sessions()).key(keys.index()).arg(session_id.as_str()).arg(auth_proto::clock::now());
-        let ended: i64 = self.write("end_session", invocation).await?;
+        let ended: i64 = self.write("end_session", &keys, invocation).await?;
         Ok(ended == 1)
     }
 
@@ -234,7 +240,7 @@ impl SessionStore for RedisSessionStore {
         let keys = self.keys(user_id);
         let mut invocation = END_ALL.prepare_invoke();
         invocation.key(keys.sessions()).key(keys.index()).arg(auth_proto::clock::now());
-        self.write("end_all_sessions", invocation).await
+        self.write("end_all_sessions", &keys, invocation).await
     }
 
     async fn find_by_refresh(&self, refresh: &RefreshRef, now: i64) -> Result<Option<SessionRecord>, StoreError> {
@@ -258,7 +264,7 @@ impl SessionStore for RedisSessionStore {
             .arg(refresh.session_id.as_str())
             .arg(refresh.hash.as_str())
             .arg(auth_proto::clock::now());
-        self.write("end_by_refresh", invocation).await
+        self.write("end_by_refresh", &keys, invocation).await
     }
 
     async fn revoke_access(&self, user_id: &UserId, jti: &Jti, expires_at: i64, now: i64) -> Result<(), StoreError> {
@@ -266,9 +272,10 @@ impl SessionStore for RedisSessionStore {
         if until <= now {
             return Ok(());
         }
+        let keys = self.keys(user_id);
         let mut invocation = REVOKE.prepare_invoke();
-        invocation.key(self.keys(user_id).revoked(jti)).arg(until);
-        let _: i64 = self.write("revoke_access", invocation).await?;
+        invocation.key(keys.revoked(jti)).arg(until);
+        let _: i64 = self.write("revoke_access", &keys, invocation).await?;
         Ok(())
     }
 
