@@ -5,7 +5,9 @@ use e2e_tests::api::{Api, Reply};
 use e2e_tests::checks::{assert_problem, assert_unauthorized, assert_unavailable, sample, token_response};
 use e2e_tests::jwt;
 use e2e_tests::oidc_provider::{Browser, Consent, OidcProvider, ProviderOptions};
+use e2e_tests::otlp::OtlpReceiver;
 use e2e_tests::platform::{Platform, PlatformBuilder, Service};
+use std::time::Duration;
 use serde_json::{Value, json};
 use test_support::free_port;
 
@@ -560,6 +562,42 @@ async fn two_logins_at_once_in_one_browser_both_complete() {
         let reply = sso.callback_with(&callback.url, Some(&both)).await;
         reply.expect_status(200);
         assert_eq!(jwt::claims(&token_response(&reply).access_token)["preferred_username"], json!(user));
+    }
+}
+
+/// The callback's `code` and `state` reach no log line (JSON, at debug) and no exported span, whether the
+/// login succeeds, is refused or is replayed; the request's target is there, with the values redacted.
+#[tokio::test]
+async fn the_callbacks_code_and_state_appear_in_no_log_line_and_no_exported_span() {
+    let receiver = OtlpReceiver::start();
+    let sso = Sso::start_with(
+        |options| options,
+        |builder| {
+            builder
+                .env(Service::Authn, "RUST_LOG", "debug")
+                .env(Service::Authn, "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+                .env(Service::Authn, "OTEL_BSP_SCHEDULE_DELAY", "200")
+        },
+    )
+    .await;
+    let accepted = sso.callback_url("", "jane", Consent::Grant).await;
+    sso.callback(&accepted).await.expect_status(200);
+    assert_problem(&sso.callback(&accepted).await, 400);
+    let refused = sso.callback_url("", "john", Consent::Grant).await;
+    assert_problem(&sso.callback_with(&refused.url, None).await, 400);
+
+    let name = "GET /oauth/callback";
+    let seen = receiver.wait_for_spans(name, 3, Duration::from_secs(30)).await;
+    assert!(seen >= 3, "three callback spans exported, got {seen}: {:#?}", receiver.spans());
+    let exported = receiver.exported_text();
+    let log = sso.platform.log(Service::Authn);
+    assert!(exported.contains("/oauth/callback?code=[REDACTED]&state=[REDACTED]"), "the target is exported, redacted");
+    assert!(log.contains("/oauth/callback?code=[REDACTED]&state=[REDACTED]"), "the target is logged, redacted:\n{log}");
+    for callback in [&accepted, &refused] {
+        for secret in ["code", "state"].map(|name| param(&callback.url, name).unwrap()) {
+            assert!(!log.contains(&secret), "authn's log holds a callback's {secret}:\n{log}");
+            assert!(!exported.contains(&secret), "an exported span holds a callback's {secret}");
+        }
     }
 }
 

@@ -13,6 +13,7 @@ pub mod internal_auth;
 pub mod metrics;
 pub mod problem;
 pub mod process;
+pub mod request_span;
 pub mod server;
 pub mod settings;
 pub mod shutdown;
