@@ -29,7 +29,11 @@ pub struct LoginParams {
 
 #[utoipa::path(get, path = "/oauth/login", tag = "sso", params(LoginParams),
     responses(
-        (status = 302, description = "To the provider's authorization endpoint, with response_type=code, state, nonce and a PKCE S256 challenge; sets the HttpOnly, SameSite=Lax state cookie that binds the login to this browser"),
+        (status = 302, description = "To the provider's authorization endpoint, with response_type=code, state, nonce and a PKCE S256 challenge; sets the HttpOnly, SameSite=Lax state cookie that binds the login to this browser",
+            headers(
+                ("Location" = String, description = "The provider's authorization URL"),
+                ("Set-Cookie" = String, description = "authn_sso_<16 hex>=<random>; HttpOnly; SameSite=Lax; Path=<the redirect URL's path>; Max-Age=600 (and Secure over https): the callback needs it back"),
+            )),
         (status = 400, description = "Malformed query, or redirect_uri not on the allow-list", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "SSO is not configured, or no provider has that name", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The provider or Redis is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
