@@ -7,8 +7,8 @@ use e2e_tests::jwt;
 use e2e_tests::oidc_provider::{Browser, Consent, OidcProvider, ProviderOptions};
 use e2e_tests::otlp::OtlpReceiver;
 use e2e_tests::platform::{Platform, PlatformBuilder, Service};
-use std::time::Duration;
 use serde_json::{Value, json};
+use std::time::Duration;
 use test_support::free_port;
 
 const CLIENT_ID: &str = "auth-platform-e2e";
@@ -225,7 +225,9 @@ async fn a_wrong_tampered_or_missing_state_is_refused_and_the_real_one_still_wor
         format!("?code={code}&state=%3Cscript%3E"),
         format!("?code={code}"),
     ] {
-        let reply = sso.callback_with(&sso.api().url(Service::Authn, &format!("/oauth/callback{query}")), Some(&url.cookie)).await;
+        let reply = sso
+            .callback_with(&sso.api().url(Service::Authn, &format!("/oauth/callback{query}")), Some(&url.cookie))
+            .await;
         assert_problem(&reply, 400);
     }
     sso.assert_nothing_created().await;

@@ -7,10 +7,10 @@
 //! of [`SENSITIVE_QUERY_PARAMETERS`] replaced by `[REDACTED]`, for all three services.
 
 use actix_web::HttpMessage;
-use actix_web::http::Version;
-use actix_web::http::header::HeaderMap;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Version;
+use actix_web::http::header::HeaderMap;
 use std::borrow::Cow;
 use tracing::Span;
 use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
@@ -133,7 +133,10 @@ mod tests {
         for secret in ["secret1", "secret2", "secret3"] {
             assert!(!target.contains(secret), "{target}");
         }
-        assert_eq!(target, "/oauth/callback?co%64e=[REDACTED]&CODE=[REDACTED]&state=[REDACTED]&state=[REDACTED]&code=[REDACTED]&=x");
+        assert_eq!(
+            target,
+            "/oauth/callback?co%64e=[REDACTED]&CODE=[REDACTED]&state=[REDACTED]&state=[REDACTED]&code=[REDACTED]&=x"
+        );
         let plus = redacted_target("/cb", "code+=secret4");
         assert!(!plus.contains("secret4"), "a trailing + decodes to a space: {plus}");
     }

@@ -12,10 +12,10 @@ use crate::oidc::flow_state::{FlowStateStore, StateKey};
 use crate::session_opening::{LoginClient, open_session};
 use crate::state::AppState;
 use crate::users::UserStore;
+use actix_web::cookie::Cookie;
 use auth_proto::claims::AMR_OIDC;
 use auth_proto::public::TokenResponse;
 use auth_proto::redact::redacted_option;
-use actix_web::cookie::Cookie;
 use serde::Deserialize;
 use std::fmt;
 use url::Url;
@@ -89,8 +89,11 @@ pub async fn complete_login<U: UserStore, F: FailureStore>(
         Ok(None) => return CallbackOutcome::refused(Error::InvalidState),
         Err(error) => return CallbackOutcome::refused(error),
     };
-    let clear_cookie =
-        state.sso.provider(&record.provider).ok().map(|provider| browser_binding::clear_cookie(&key, provider.redirect_url()));
+    let clear_cookie = state
+        .sso
+        .provider(&record.provider)
+        .ok()
+        .map(|provider| browser_binding::clear_cookie(&key, provider.redirect_url()));
     if !BrowserSecret::matches(&presented, &record.browser_binding) {
         tracing::info!("SSO callback with another browser's state cookie refused");
         return CallbackOutcome { frontend_redirect: None, clear_cookie, result: Err(Error::StateNotBound) };

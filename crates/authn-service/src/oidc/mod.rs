@@ -44,11 +44,7 @@ impl Sso {
             .iter()
             .map(|provider| (provider.name.clone(), Provider::new(provider.clone(), http.clone())))
             .collect();
-        Ok(Self {
-            providers,
-            states,
-            frontend_redirect_urls: settings.frontend_redirect_urls.clone(),
-        })
+        Ok(Self { providers, states, frontend_redirect_urls: settings.frontend_redirect_urls.clone() })
     }
 
     pub fn is_enabled(&self) -> bool {

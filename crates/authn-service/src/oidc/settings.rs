@@ -332,7 +332,8 @@ mod tests {
         assert_eq!(failing_variable(&[("OIDC_PROVIDERS", "default")]), "OIDC_PROVIDERS");
         assert_eq!(with("OIDC_LINK_VERIFIED_EMAIL", "maybe"), "OIDC_LINK_VERIFIED_EMAIL");
         assert_eq!(failing_variable(&[("OIDC_LINK_VERIFIED_EMAIL", "true")]), "OIDC_LINK_VERIFIED_EMAIL");
-        for url in ["/app", "http://app.example.com/sso", "http://10.0.0.1/cb", "ftp://localhost/cb", "https://a.example/#x"]
+        for url in
+            ["/app", "http://app.example.com/sso", "http://10.0.0.1/cb", "ftp://localhost/cb", "https://a.example/#x"]
         {
             assert_eq!(
                 with("OIDC_FRONTEND_REDIRECT_URLS", Box::leak(format!("https://ok.example/cb,{url}").into_boxed_str())),
@@ -359,7 +360,12 @@ mod tests {
         let urls: Vec<&str> = settings.frontend_redirect_urls.iter().map(Url::as_str).collect();
         assert_eq!(
             urls,
-            ["https://app.example.com/sso", "http://localhost:3000/cb", "http://127.0.0.1:5173/", "http://[::1]:8000/cb"]
+            [
+                "https://app.example.com/sso",
+                "http://localhost:3000/cb",
+                "http://127.0.0.1:5173/",
+                "http://[::1]:8000/cb"
+            ]
         );
     }
 
