@@ -1,6 +1,6 @@
 //! A real OTLP/HTTP trace receiver for the tests: it accepts `POST /v1/traces` (protobuf, as the services'
 //! exporters send it), decodes every export and keeps the spans, so a test can ask which services sent
-//! spans for a trace id.
+//! spans for a trace id, and the text of every export, so a test can check a value was never exported.
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
