@@ -219,7 +219,7 @@ impl SessionStore for MemorySessionStore {
     }
 
     async fn revoke_access(&self, jti: &Jti, expires_at: i64, now: i64) -> Result<(), StoreError> {
-        let until = expires_at + REVOCATION_MARGIN_SECONDS;
+        let until = expires_at.saturating_add(REVOCATION_MARGIN_SECONDS);
         if until > now {
             self.lock().revoked.insert(jti.as_str().to_owned(), until);
         }
