@@ -122,7 +122,7 @@ for service in ${FUZZ_SERVICES:-authn token session}; do
     echo "== schemathesis: $service (${seconds}s)"
     if ! "$VENV/bin/st" --config-file scripts/schemathesis.toml run "http://127.0.0.1:$port/openapi.json" \
         --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
-        --phases examples,coverage,fuzzing --max-time "$seconds" --seed "$seed" --workers 2 \
+        --phases examples,coverage,fuzzing --max-time "$seconds" --seed "$seed" --workers 1 \
         --request-timeout 10 --max-redirects 0 --exclude-path /metrics --exclude-path-regex '^/docs/' \
         --suppress-health-check all --no-color "${extra_args[@]}"; then
         failed+=("$service")

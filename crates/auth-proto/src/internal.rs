@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MintRequest {
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub user_id: String,
     pub username: String,
     pub amr: Vec<String>,
@@ -19,9 +20,11 @@ pub struct MintRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateSessionRequest {
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub user_id: String,
     pub username: String,
     pub amr: Vec<String>,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{43}$", min_length = 43, max_length = 43))]
     pub refresh_hash: String,
     pub ttl_seconds: i64,
     #[serde(default)]
@@ -51,7 +54,9 @@ pub struct SessionRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RotateRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{43}$", min_length = 43, max_length = 43))]
     pub presented_hash: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{43}$", min_length = 43, max_length = 43))]
     pub successor_hash: String,
     /// With a grace window only: the successor token sealed with a key only the presented token derives,
     /// kept so that a retried refresh gets the same successor back.
@@ -85,8 +90,11 @@ pub struct RotateResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckSessionRequest {
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub session_id: String,
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub user_id: String,
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub jti: String,
 }
 
@@ -100,6 +108,7 @@ pub struct CheckSessionResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshHashRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{43}$", min_length = 43, max_length = 43))]
     pub refresh_hash: String,
 }
 
@@ -107,6 +116,7 @@ pub struct RefreshHashRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevokeAccessRequest {
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub jti: String,
     pub expires_at: i64,
 }
