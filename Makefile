@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: help run build test lint docs bench clean check-redis check-nginx check-deploy oidc-provider
+.PHONY: help run build test lint docs bench clean check-redis check-nginx check-deploy oidc-provider fuzz
 
 help:
 	@echo "make run    - build the three services (debug) and run them with APP_ENV=dev on 8081/8082/8083"
@@ -10,6 +10,7 @@ help:
 	@echo "make test   - build the service binaries, then run every test of the workspace (needs redis-server, nginx, node, npm)"
 	@echo "make lint   - rustfmt check and clippy with warnings denied"
 	@echo "make docs   - regenerate docs/openapi/*.json and docs/api.md from the services' OpenAPI documents"
+	@echo "make fuzz   - Schemathesis against each service's /openapi.json, about 3 minutes (part of make test; Python venv in .venv-fuzz/)"
 	@echo "make check-deploy - lint the Dockerfile, parse docker-compose.yml, validate and scan k8s/ (Python venv in .venv-deploy/)"
 	@echo "make bench  - hot-path throughput ratio (needs wrk), written to bench-results/"
 	@echo "make clean  - remove build output"
@@ -24,9 +25,16 @@ build:
 # The end-to-end tests (tests/) start their own redis-server on a free port and the service
 # binaries from target/debug, so the binaries are built first; the gateway tests also start nginx.
 # The single sign-on tests also start a real OpenID Connect provider (tests/oidc, npm `oidc-provider`).
+# Then the OpenAPI fuzzer runs against the same binaries (scripts/fuzz.sh).
 test: check-redis check-nginx oidc-provider
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace --no-fail-fast
+	./scripts/fuzz.sh
+
+# Schemathesis against each service's own /openapi.json: no 5xx, every answer as documented. Bounded
+# (FUZZ_SECONDS per service, default 50); needs the binaries built (`cargo build --workspace --bins`).
+fuzz: check-redis
+	./scripts/fuzz.sh
 
 # The API reference is generated from the services' OpenAPI documents; `make test` fails when the
 # committed files differ from what the code generates (tests/docs).

@@ -168,3 +168,34 @@ async fn oversized_bodies_and_services_down_are_problems_at_the_gateway() {
     platform.start_service(Service::Session).await;
     protected_get(&gateway, &[("authorization", bearer.as_str())]).await.expect_status(200);
 }
+
+/// The gateway's access log, and its error log when authn is down, show an SSO callback's path but
+/// never its code or state (the query string is not logged at all).
+#[tokio::test]
+async fn the_gateway_logs_no_query_string_so_no_sso_code_or_state() {
+    let mut platform = Platform::start().await;
+    let gateway = Gateway::start(&platform).await;
+    let api = gateway.api();
+    let callback = "/oauth/callback?code=code-seen-by-the-gateway-0&state=state-seen-by-the-gateway-0";
+    let referer = "https://idp.example.test/consent?code=code-in-a-referer-0";
+    let reply = api.send(api.request(Method::GET, Service::Authn, callback).header("referer", referer)).await;
+    assert_problem(&reply, 400);
+    platform.stop_service(Service::Authn);
+    let down = "/oauth/callback?code=code-seen-by-the-gateway-1&state=state-seen-by-the-gateway-1";
+    assert_unavailable(&api.get(Service::Authn, down).await);
+
+    // nginx writes its access log line when the answer is complete; give it a moment to flush.
+    let mut log = gateway.log();
+    for _ in 0..50 {
+        if log.matches("GET /oauth/callback HTTP/1.1").count() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        log = gateway.log();
+    }
+    assert_eq!(log.matches("GET /oauth/callback HTTP/1.1").count(), 2, "both callbacks are logged by path:\n{log}");
+    assert!(log.contains("\"https://idp.example.test/consent\""), "the referrer is logged without its query:\n{log}");
+    for secret in ["code-seen-by-the-gateway", "state-seen-by-the-gateway", "code-in-a-referer"] {
+        assert!(!log.contains(secret), "the gateway logged {secret}:\n{log}");
+    }
+}

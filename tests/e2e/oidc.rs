@@ -5,13 +5,33 @@ use e2e_tests::api::{Api, Reply};
 use e2e_tests::checks::{assert_problem, assert_unauthorized, assert_unavailable, sample, token_response};
 use e2e_tests::jwt;
 use e2e_tests::oidc_provider::{Browser, Consent, OidcProvider, ProviderOptions};
+use e2e_tests::otlp::OtlpReceiver;
 use e2e_tests::platform::{Platform, PlatformBuilder, Service};
 use serde_json::{Value, json};
+use std::time::Duration;
 use test_support::free_port;
 
 const CLIENT_ID: &str = "auth-platform-e2e";
 const CLIENT_SECRET: &str = "e2e-client-secret-0123456789abcdef";
 const FRONTEND: &str = "https://app.example.test/sso/done";
+
+/// The callback URL the provider sent the browser to, and the state cookie authn set on that browser
+/// (`name=value`), which the callback needs.
+#[derive(Debug, Clone)]
+struct Callback {
+    url: String,
+    cookie: String,
+}
+
+/// The `name=value` of the SSO state cookie a `/oauth/login` answer sets.
+fn state_cookie(reply: &Reply) -> String {
+    let cookies: Vec<&str> = reply.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).collect();
+    let cookie = cookies
+        .iter()
+        .find(|cookie| cookie.starts_with("authn_sso_"))
+        .unwrap_or_else(|| panic!("no SSO state cookie in {cookies:?}: {reply}"));
+    cookie.split(';').next().unwrap_or_default().trim().to_owned()
+}
 
 /// A platform whose authn has the provider `default` (and maybe more) configured.
 struct Sso {
@@ -46,24 +66,38 @@ impl Sso {
         self.platform.api()
     }
 
-    /// `GET /oauth/login` with the given query; asserts the 302 and returns the provider URL.
-    async fn authorization_url(&self, query: &str) -> String {
+    /// `GET /oauth/login` with the given query; asserts the 302 and returns the provider URL and the
+    /// state cookie.
+    async fn authorization_url(&self, query: &str) -> (String, String) {
         let reply = self.api().get(Service::Authn, &format!("/oauth/login{query}")).await;
         reply.expect_status(302);
-        reply.header("location").unwrap_or_else(|| panic!("no Location: {reply}")).to_owned()
+        let location = reply.header("location").unwrap_or_else(|| panic!("no Location: {reply}")).to_owned();
+        (location, state_cookie(&reply))
     }
 
     /// The whole browser flow up to the callback URL (not yet requested).
-    async fn callback_url(&self, query: &str, login: &str, consent: Consent) -> String {
-        let authorization = self.authorization_url(query).await;
-        Browser::new().sign_in(&authorization, login, consent, &self.callback).await
+    async fn callback_url(&self, query: &str, login: &str, consent: Consent) -> Callback {
+        let (authorization, cookie) = self.authorization_url(query).await;
+        let url = Browser::new().sign_in(&authorization, login, consent, &self.callback).await;
+        Callback { url, cookie }
     }
 
-    /// Requests the callback URL at authn.
-    async fn callback(&self, url: &str) -> Reply {
-        let base = self.api().url(Service::Authn, "");
+    /// Requests the callback URL at authn from the browser that started the login (with its cookie).
+    async fn callback(&self, callback: &Callback) -> Reply {
+        self.callback_with(&callback.url, Some(&callback.cookie)).await
+    }
+
+    /// Requests a callback URL with the given `Cookie` header, or none.
+    async fn callback_with(&self, url: &str, cookie: Option<&str>) -> Reply {
+        let api = self.api();
+        let base = api.url(Service::Authn, "");
         let path = url.strip_prefix(&base).unwrap_or_else(|| panic!("{url} is not at authn ({base})"));
-        self.api().get(Service::Authn, path).await
+        let request = api.request(reqwest::Method::GET, Service::Authn, path);
+        let request = match cookie {
+            Some(cookie) => request.header("cookie", cookie),
+            None => request,
+        };
+        api.send(request).await
     }
 
     /// Login, consent, callback: the token response's values.
@@ -111,7 +145,7 @@ async fn sso_login_gives_a_session_with_amr_oidc_and_the_same_user_next_time() {
     let sso = Sso::start().await;
     let api = sso.api();
 
-    let authorization = sso.authorization_url("?provider=default").await;
+    let (authorization, cookie) = sso.authorization_url("?provider=default").await;
     assert!(authorization.starts_with(&format!("{}/auth?", sso.idp.issuer())), "{authorization}");
     assert_eq!(param(&authorization, "response_type").as_deref(), Some("code"));
     assert_eq!(param(&authorization, "code_challenge_method").as_deref(), Some("S256"));
@@ -122,8 +156,8 @@ async fn sso_login_gives_a_session_with_amr_oidc_and_the_same_user_next_time() {
     let scope = param(&authorization, "scope").unwrap_or_default();
     assert!(["openid", "email", "profile"].iter().all(|s| scope.split(' ').any(|x| x == *s)), "scope {scope}");
 
-    let callback = Browser::new().sign_in(&authorization, "jane", Consent::Grant, &sso.callback).await;
-    let reply = sso.callback(&callback).await;
+    let url = Browser::new().sign_in(&authorization, "jane", Consent::Grant, &sso.callback).await;
+    let reply = sso.callback(&Callback { url, cookie }).await;
     reply.expect_status(200);
     let tokens = token_response(&reply);
     let claims = jwt::claims(&tokens.access_token);
@@ -178,8 +212,8 @@ async fn a_replayed_callback_is_refused_and_creates_no_session() {
 async fn a_wrong_tampered_or_missing_state_is_refused_and_the_real_one_still_works() {
     let sso = Sso::start().await;
     let url = sso.callback_url("", "jane", Consent::Grant).await;
-    let state = param(&url, "state").unwrap();
-    let code = param(&url, "code").unwrap();
+    let state = param(&url.url, "state").unwrap();
+    let code = param(&url.url, "code").unwrap();
 
     let mut tampered = state.clone();
     let last = if tampered.ends_with('A') { 'B' } else { 'A' };
@@ -191,7 +225,9 @@ async fn a_wrong_tampered_or_missing_state_is_refused_and_the_real_one_still_wor
         format!("?code={code}&state=%3Cscript%3E"),
         format!("?code={code}"),
     ] {
-        let reply = sso.api().get(Service::Authn, &format!("/oauth/callback{query}")).await;
+        let reply = sso
+            .callback_with(&sso.api().url(Service::Authn, &format!("/oauth/callback{query}")), Some(&url.cookie))
+            .await;
         assert_problem(&reply, 400);
     }
     sso.assert_nothing_created().await;
@@ -204,7 +240,7 @@ async fn a_wrong_tampered_or_missing_state_is_refused_and_the_real_one_still_wor
 async fn access_denied_at_the_provider_is_a_401_carrying_its_error_and_creates_nothing() {
     let sso = Sso::start().await;
     let url = sso.callback_url("", "jane", Consent::Deny).await;
-    assert_eq!(param(&url, "error").as_deref(), Some("access_denied"), "{url}");
+    assert_eq!(param(&url.url, "error").as_deref(), Some("access_denied"), "{url:?}");
     let reply = sso.callback(&url).await;
     assert_unauthorized(&reply);
     assert!(reply.json()["detail"].as_str().unwrap_or_default().contains("access_denied"), "{reply}");
@@ -326,6 +362,8 @@ async fn front_end_redirect_mode_sends_the_result_in_the_fragment_of_an_allowed_
         format!("?redirect_uri={}", url::form_urlencoded::byte_serialize(FRONTEND.as_bytes()).collect::<String>());
 
     let url = sso.callback_url(&query, "jane", Consent::Grant).await;
+    // Without the state cookie nothing is sent to the front end: a plain 400.
+    assert_problem(&sso.callback_with(&url.url, None).await, 400);
     let reply = sso.callback(&url).await;
     reply.expect_status(302);
     let location = reply.header("location").unwrap().to_owned();
@@ -385,10 +423,11 @@ async fn two_named_providers_at_once_keep_their_users_apart() {
         let reply = api.get(Service::Authn, &format!("/oauth/login?provider={provider}")).await;
         reply.expect_status(302);
         let authorization = reply.header("location").unwrap().to_owned();
+        let cookie = state_cookie(&reply);
         assert!(authorization.starts_with(&issuer), "{provider}: {authorization}");
         let url = Browser::new().sign_in(&authorization, "alice", Consent::Grant, &callback).await;
         let path = url.strip_prefix(&api.url(Service::Authn, "")).unwrap();
-        let reply = api.get(Service::Authn, path).await;
+        let reply = api.send(api.request(reqwest::Method::GET, Service::Authn, path).header("cookie", cookie)).await;
         reply.expect_status(200);
         let claims = jwt::claims(&token_response(&reply).access_token);
         users.push((claims["sub"].clone(), claims["preferred_username"].clone()));
@@ -401,8 +440,10 @@ async fn two_named_providers_at_once_keep_their_users_apart() {
     assert_problem(&unknown, 404);
 }
 
+/// Account pre-hijacking: someone registers the victim's address with a password first; the victim's
+/// SSO login (a verified email, a provider trusted for linking) must not land in that account.
 #[tokio::test]
-async fn a_verified_email_links_to_the_password_account_when_enabled() {
+async fn an_email_given_at_register_never_links_an_sso_login_but_a_verified_one_does_when_the_provider_allows() {
     let sso =
         Sso::start_with(|options| options, |builder| builder.env(Service::Authn, "OIDC_LINK_VERIFIED_EMAIL", "true"))
             .await;
@@ -411,31 +452,155 @@ async fn a_verified_email_links_to_the_password_account_when_enabled() {
         .post_json(
             Service::Authn,
             "/register",
-            &json!({"username": "jdoe", "password": "long enough password", "email": "Jane.Doe@example.com"}),
+            &json!({"username": "squatter", "password": "long enough password", "email": "Jane.Doe@example.com"}),
         )
         .await;
     registered.expect_status(201);
-    let user_id: Value = registered.json()["user_id"].clone();
+    let squatter: Value = registered.json()["user_id"].clone();
 
-    let tokens = sso.log_in("jane.doe@example.com").await;
-    let claims = jwt::claims(&tokens.access_token);
-    assert_eq!(claims["sub"], user_id, "the SSO login landed in the password account: {claims}");
-    assert_eq!(claims["amr"], json!(["oidc"]));
-    // The password still works, and the link holds.
-    api.login("jdoe", "long enough password").await.expect_status(200);
-    assert_eq!(jwt::claims(&sso.log_in("jane.doe@example.com").await.access_token)["sub"], user_id);
+    let victim = sso.log_in("jane.doe@example.com").await;
+    let victim_id = jwt::claims(&victim.access_token)["sub"].clone();
+    assert_ne!(victim_id, squatter, "the SSO login did not land in the account that typed the email");
+    // The squatter's password still opens only the squatter's account.
+    let squatter_login = api.login("squatter", "long enough password").await;
+    squatter_login.expect_status(200);
+    assert_eq!(jwt::claims(&token_response(&squatter_login).access_token)["sub"], squatter);
 
-    // An unverified email never links.
-    api.post_json(
-        Service::Authn,
-        "/register",
-        &json!({"username": "unv", "password": "long enough password", "email": "unverified-x@example.com"}),
+    // Another identity at the trusted provider with the same verified email joins the verified account.
+    let other_identity = sso.log_in("alt/jane.doe@example.com").await;
+    assert_eq!(jwt::claims(&other_identity.access_token)["sub"], victim_id);
+    assert_eq!(sso.keys("authn:user:*").await, 2, "the squatter and the victim");
+}
+
+#[tokio::test]
+async fn a_provider_not_trusted_for_linking_links_nothing_even_to_a_verified_email() {
+    let sso = Sso::start().await;
+    let first = sso.log_in("jane.doe@example.com").await;
+    let second = sso.log_in("alt/jane.doe@example.com").await;
+    assert_ne!(jwt::claims(&first.access_token)["sub"], jwt::claims(&second.access_token)["sub"]);
+    assert_eq!(sso.keys("authn:user:*").await, 2);
+}
+
+#[tokio::test]
+async fn the_login_sets_an_http_only_lax_state_cookie_and_the_callback_clears_it() {
+    let sso = Sso::start().await;
+    let reply = sso.api().get(Service::Authn, "/oauth/login").await;
+    reply.expect_status(302);
+    let set_cookie = reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("authn_sso_"))
+        .unwrap_or_else(|| panic!("no state cookie: {reply}"))
+        .to_owned();
+    let attributes: Vec<String> = set_cookie.split(';').skip(1).map(|a| a.trim().to_ascii_lowercase()).collect();
+    for expected in ["httponly", "samesite=lax", "path=/oauth/callback", "max-age=600"] {
+        assert!(attributes.iter().any(|a| a == expected), "{expected} in {set_cookie}");
+    }
+    assert!(!attributes.iter().any(|a| a == "secure"), "no Secure with an http redirect URL: {set_cookie}");
+    let state = param(reply.header("location").unwrap(), "state").unwrap();
+    assert!(!set_cookie.contains(&state), "the cookie carries neither the state nor a copy of it: {set_cookie}");
+
+    let callback = sso.callback_url("", "jane", Consent::Grant).await;
+    let answer = sso.callback(&callback).await;
+    answer.expect_status(200);
+    let name = callback.cookie.split('=').next().unwrap();
+    let cleared = answer
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("the callback does not clear {name}: {answer}"))
+        .to_ascii_lowercase();
+    assert!(cleared.starts_with(&format!("{name}=;")) && cleared.contains("max-age=0"), "{cleared}");
+}
+
+/// Login CSRF: a callback URL handed to someone else (or a victim's browser made to open the attacker's
+/// callback) logs nobody in, and does not use up the state of the browser that started the login.
+#[tokio::test]
+async fn a_callback_without_this_browsers_state_cookie_is_refused_and_creates_nothing() {
+    let sso = Sso::start().await;
+    let callback = sso.callback_url("", "jane", Consent::Grant).await;
+    let elsewhere = sso.callback_url("", "mallory", Consent::Grant).await;
+
+    let without = sso.callback_with(&callback.url, None).await;
+    assert_problem(&without, 400);
+    assert!(without.json()["detail"].as_str().unwrap_or_default().contains("browser"), "{without}");
+    // The other browser's cookie is for its own login: it names another state.
+    assert_problem(&sso.callback_with(&callback.url, Some(&elsewhere.cookie)).await, 400);
+    sso.assert_nothing_created().await;
+    assert_eq!(sso.sso_logins("rejected").await, 2.0);
+
+    // The browser that started the login still completes it.
+    let reply = sso.callback(&callback).await;
+    reply.expect_status(200);
+    assert_eq!(jwt::claims(&token_response(&reply).access_token)["preferred_username"], json!("jane"));
+}
+
+#[tokio::test]
+async fn a_forged_state_cookie_value_is_refused_and_the_state_is_used_up() {
+    let sso = Sso::start().await;
+    let callback = sso.callback_url("", "jane", Consent::Grant).await;
+    let name = callback.cookie.split('=').next().unwrap();
+    let forged = format!("{name}=bm90LXRoZS1icm93c2Vycy1zZWNyZXQtdmFsdWUtMDEyMzQ1Njc4OQ");
+    assert_problem(&sso.callback_with(&callback.url, Some(&forged)).await, 400);
+    sso.assert_nothing_created().await;
+    // The state was taken by that attempt: the login has to start again.
+    assert_problem(&sso.callback(&callback).await, 400);
+    sso.assert_nothing_created().await;
+}
+
+/// Two tabs of one browser start a login each: each has its own cookie, and both complete.
+#[tokio::test]
+async fn two_logins_at_once_in_one_browser_both_complete() {
+    let sso = Sso::start().await;
+    let first = sso.callback_url("", "jane", Consent::Grant).await;
+    let second = sso.callback_url("", "john", Consent::Grant).await;
+    assert_ne!(first.cookie.split('=').next(), second.cookie.split('=').next(), "one cookie per login");
+    let both = format!("{}; {}", first.cookie, second.cookie);
+    for (callback, user) in [(&second, "john"), (&first, "jane")] {
+        let reply = sso.callback_with(&callback.url, Some(&both)).await;
+        reply.expect_status(200);
+        assert_eq!(jwt::claims(&token_response(&reply).access_token)["preferred_username"], json!(user));
+    }
+}
+
+/// The callback's `code` and `state` reach no log line (JSON, at debug) and no exported span, whether the
+/// login succeeds, is refused or is replayed; the request's target is there, with the values redacted.
+#[tokio::test]
+async fn the_callbacks_code_and_state_appear_in_no_log_line_and_no_exported_span() {
+    let receiver = OtlpReceiver::start();
+    let sso = Sso::start_with(
+        |options| options,
+        |builder| {
+            builder
+                .env(Service::Authn, "RUST_LOG", "debug")
+                .env(Service::Authn, "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+                .env(Service::Authn, "OTEL_BSP_SCHEDULE_DELAY", "200")
+        },
     )
-    .await
-    .expect_status(201);
-    let unverified = sso.log_in("unverified-x@example.com").await;
-    assert_ne!(jwt::claims(&unverified.access_token)["sub"], user_id);
-    assert_eq!(sso.keys("authn:user:*").await, 3);
+    .await;
+    let accepted = sso.callback_url("", "jane", Consent::Grant).await;
+    sso.callback(&accepted).await.expect_status(200);
+    assert_problem(&sso.callback(&accepted).await, 400);
+    let refused = sso.callback_url("", "john", Consent::Grant).await;
+    assert_problem(&sso.callback_with(&refused.url, None).await, 400);
+
+    let name = "GET /oauth/callback";
+    let seen = receiver.wait_for_spans(name, 3, Duration::from_secs(30)).await;
+    assert!(seen >= 3, "three callback spans exported, got {seen}: {:#?}", receiver.spans());
+    let exported = receiver.exported_text();
+    let log = sso.platform.log(Service::Authn);
+    assert!(exported.contains("/oauth/callback?code=[REDACTED]&state=[REDACTED]"), "the target is exported, redacted");
+    assert!(log.contains("/oauth/callback?code=[REDACTED]&state=[REDACTED]"), "the target is logged, redacted:\n{log}");
+    for callback in [&accepted, &refused] {
+        for secret in ["code", "state"].map(|name| param(&callback.url, name).unwrap()) {
+            assert!(!log.contains(&secret), "authn's log holds a callback's {secret}:\n{log}");
+            assert!(!exported.contains(&secret), "an exported span holds a callback's {secret}");
+        }
+    }
 }
 
 #[tokio::test]

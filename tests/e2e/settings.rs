@@ -191,6 +191,8 @@ fn a_malformed_url_stops_the_start_with_a_line_naming_it_without_its_value() {
     let cases = [
         (Service::Authn, "TOKEN_SERVICE_URL", "htp:/token:hunter2"),
         (Service::Authn, "OIDC_ISSUER_URL", "hunter2"),
+        // Tokens go to a front-end URL in its fragment: plain http only to a loopback host.
+        (Service::Authn, "OIDC_FRONTEND_REDIRECT_URLS", "http://app.example.com/hunter2"),
         (Service::Authn, "REDIS_URL", "http://user:hunter2@redis"),
         (Service::Token, "SESSION_SERVICE_URL", "session.internal:hunter2"),
         (Service::Session, "JWKS_URL", "ftp://token/hunter2"),

@@ -36,15 +36,17 @@ function publicPart({ kty, n, e, kid, use, alg }) {
 }
 
 // A login name `alice` is alice@example.com with a verified email; a name containing `@` is that
-// address; a name starting with `unverified-` has `email_verified: false`.
+// address; `alt/jane@example.com` is another subject with the address after the `/`; a name starting
+// with `unverified-` has `email_verified: false`.
 function claimsOf(accountId) {
-  const email = accountId.includes('@') ? accountId : `${accountId}@example.com`;
+  const address = accountId.includes('/') ? accountId.slice(accountId.indexOf('/') + 1) : accountId;
+  const email = address.includes('@') ? address : `${address}@example.com`;
   return {
     sub: accountId,
     email,
     email_verified: !accountId.startsWith('unverified-'),
     name: `Test User ${accountId}`,
-    preferred_username: accountId.split('@')[0],
+    preferred_username: accountId.split('@')[0].replace('/', '-'),
   };
 }
 

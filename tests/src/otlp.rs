@@ -1,6 +1,6 @@
 //! A real OTLP/HTTP trace receiver for the tests: it accepts `POST /v1/traces` (protobuf, as the services'
 //! exporters send it), decodes every export and keeps the spans, so a test can ask which services sent
-//! spans for a trace id.
+//! spans for a trace id, and the text of every export, so a test can check a value was never exported.
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -25,6 +25,8 @@ pub struct ReceivedSpan {
 struct Received {
     spans: Vec<ReceivedSpan>,
     exports: usize,
+    /// Every decoded export as text (`Debug`), attributes and all: what a collector would store.
+    text: String,
 }
 
 /// The running receiver; stops when dropped.
@@ -66,6 +68,23 @@ impl OtlpReceiver {
         self.received.lock().expect("receiver lock").spans.clone()
     }
 
+    /// Everything exported so far as text, for checking that a value was never exported.
+    pub fn exported_text(&self) -> String {
+        self.received.lock().expect("receiver lock").text.clone()
+    }
+
+    /// Waits until at least `count` spans named `name` arrived (exporters send in batches).
+    pub async fn wait_for_spans(&self, name: &str, count: usize, timeout: Duration) -> usize {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let seen = self.spans().iter().filter(|span| span.name == name).count();
+            if seen >= count || Instant::now() > deadline {
+                return seen;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The services that sent spans of `trace_id`.
     pub fn services_in(&self, trace_id: &str) -> BTreeSet<String> {
         self.spans().into_iter().filter(|span| span.trace_id == trace_id).map(|span| span.service).collect()
@@ -94,6 +113,7 @@ async fn export(received: web::Data<Mutex<Received>>, body: web::Bytes) -> HttpR
     let Ok(request) = ExportTraceServiceRequest::decode(body) else {
         return HttpResponse::BadRequest().finish();
     };
+    let text = format!("{request:?}\n");
     let mut spans = Vec::new();
     for resource_spans in request.resource_spans {
         let service = resource_spans
@@ -121,6 +141,7 @@ async fn export(received: web::Data<Mutex<Received>>, body: web::Bytes) -> HttpR
     let mut received = received.lock().expect("receiver lock");
     received.exports += 1;
     received.spans.extend(spans);
+    received.text.push_str(&text);
     // An empty ExportTraceServiceResponse, protobuf-encoded, is an empty body.
     HttpResponse::Ok().content_type("application/x-protobuf").finish()
 }

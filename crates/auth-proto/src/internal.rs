@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MintRequest {
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub user_id: String,
     pub username: String,
     pub amr: Vec<String>,
@@ -19,9 +20,11 @@ pub struct MintRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateSessionRequest {
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub user_id: String,
     pub username: String,
     pub amr: Vec<String>,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{43}$", min_length = 43, max_length = 43))]
     pub refresh_hash: String,
     pub ttl_seconds: i64,
     /// The session never lives past its creation plus this (`SESSION_MAX_LIFETIME_MINUTES`).
@@ -57,7 +60,9 @@ pub struct RotateRequest {
     /// finds the session without a lookup by hash.
     pub user_id: String,
     pub session_id: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{43}$", min_length = 43, max_length = 43))]
     pub presented_hash: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{43}$", min_length = 43, max_length = 43))]
     pub successor_hash: String,
     /// With a grace window only: the successor token sealed with a key only the presented token derives,
     /// kept so that a retried refresh gets the same successor back.
@@ -93,8 +98,11 @@ pub struct RotateResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckSessionRequest {
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub session_id: String,
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub user_id: String,
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub jti: String,
 }
 
@@ -110,6 +118,7 @@ pub struct CheckSessionResponse {
 pub struct RefreshHashRequest {
     pub user_id: String,
     pub session_id: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{43}$", min_length = 43, max_length = 43))]
     pub refresh_hash: String,
 }
 
@@ -119,6 +128,7 @@ pub struct RefreshHashRequest {
 pub struct RevokeAccessRequest {
     /// The token's `sub`: revocations are kept with the user's sessions.
     pub user_id: String,
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub jti: String,
     pub expires_at: i64,
 }

@@ -8,7 +8,10 @@ use std::fmt;
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterRequest {
+    /// Case-insensitive: `Alice` and `alice` are one account.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._@-]+$"))]
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 1024))]
     pub password: String,
     #[serde(default)]
     pub email: Option<String>,

@@ -72,6 +72,11 @@ pub enum Error {
     #[error("the login state is unknown, expired or already used")]
     InvalidState,
 
+    /// The callback came without the state cookie of the browser that started the login, or with
+    /// another one: whoever holds a callback URL does not complete someone else's login.
+    #[error("the login was not started in this browser")]
+    StateNotBound,
+
     /// The provider redirected back with `error=` (e.g. the user denied consent).
     #[error("the identity provider answered {error}")]
     ProviderRefused { error: String },
@@ -199,6 +204,13 @@ impl Error {
                 ProblemType::InvalidState,
                 "Invalid login state",
                 "the login state is unknown, expired or already used; start the login again",
+            ),
+            Error::StateNotBound => HttpProblem::new(
+                StatusCode::BAD_REQUEST,
+                ProblemType::InvalidState,
+                "Invalid login state",
+                "the login was not started in this browser (its state cookie is missing or does not match); \
+                 start the login again",
             ),
             Error::ProviderRefused { error } => HttpProblem::new(
                 StatusCode::UNAUTHORIZED,

@@ -40,6 +40,8 @@ pub async fn create_account<U: UserStore>(users: &U, hasher: &Hasher, account: N
         username: account.username,
         password_hash: Some(password_hash),
         email: account.email,
+        // Nobody checked that the address is the registrant's: it never links an SSO login.
+        email_verified: false,
         display_name: None,
         disabled: false,
         created_at: clock::now(),

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod oauth_errors;
 pub mod problem;
 pub mod process;
+pub mod request_span;
 pub mod server;
 pub mod settings;
 pub mod shutdown;

@@ -2,14 +2,16 @@
 //!
 //! [`HttpService::start`] binds the listener (port 0 picks a free port, for tests) and builds the app
 //! with the shared stack, outermost first: `X-Content-Type-Options: nosniff` on every answer, a tracing
-//! span per request, the Prometheus HTTP metrics (which also serve `/metrics`), `Cache-Control: no-store`
-//! and the shutdown readiness gate. Beside the service's own routes it serves `GET /healthz`,
-//! `GET /openapi.json` (the service's document), the `/docs/` page (when `SWAGGER_UI` is on), and a 404
-//! problem for anything else. The service adds its routes, including its own
+//! span per request (whose target never carries a code, state or token: [`crate::request_span`]), the
+//! Prometheus HTTP metrics (which also serve `/metrics`), `Cache-Control: no-store` and the shutdown
+//! readiness gate. Beside the service's own routes it serves `GET /healthz`, `GET /openapi.json` (the
+//! service's document), the `/docs/` page (when `SWAGGER_UI` is on), and a 404 problem for anything else.
+//! The service adds its routes, including its own
 //! `/readyz`, through a `configure` function.
 
 use crate::api_doc;
 use crate::metrics::{MetricsError, http_metrics};
+use crate::request_span::RedactingRootSpan;
 use crate::settings::CommonSettings;
 use crate::shutdown::{GracefulServer, Lifecycle, readiness_gate};
 use actix_web::middleware::from_fn;
@@ -88,7 +90,7 @@ impl HttpService {
                 .wrap(from_fn(readiness_gate))
                 .wrap(from_fn(crate::http_app::no_store))
                 .wrap(metrics.clone())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RedactingRootSpan>::new())
                 .wrap(from_fn(crate::http_app::nosniff))
                 .app_data(lifecycle_data.clone())
                 .route("/healthz", web::get().to(crate::health::healthz))

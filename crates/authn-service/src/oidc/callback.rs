@@ -7,10 +7,12 @@
 use crate::error::Error;
 use crate::lockout::FailureStore;
 use crate::oidc::accounts::find_or_create;
+use crate::oidc::browser_binding::{self, BrowserSecret};
 use crate::oidc::flow_state::{FlowStateStore, StateKey};
 use crate::session_opening::{LoginClient, open_session};
 use crate::state::AppState;
 use crate::users::UserStore;
+use actix_web::cookie::Cookie;
 use auth_proto::claims::AMR_OIDC;
 use auth_proto::public::TokenResponse;
 use auth_proto::redact::redacted_option;
@@ -49,37 +51,59 @@ impl fmt::Debug for CallbackParams {
     }
 }
 
-/// The result of a callback, and where it goes (front-end redirect mode) when the state said so.
+/// The result of a callback, where it goes (front-end redirect mode) when the state said so, and the
+/// cookie that clears the browser's state cookie when the login's record was found.
 #[derive(Debug)]
 pub struct CallbackOutcome {
     pub frontend_redirect: Option<Url>,
+    pub clear_cookie: Option<Cookie<'static>>,
     pub result: Result<TokenResponse, Error>,
 }
 
+impl CallbackOutcome {
+    fn refused(error: Error) -> Self {
+        Self { frontend_redirect: None, clear_cookie: None, result: Err(error) }
+    }
+}
+
+/// `browser_cookie` gives the value of the request's cookie of that name.
 #[tracing::instrument(skip_all)]
 pub async fn complete_login<U: UserStore, F: FailureStore>(
     state: &AppState<U, F>,
     params: CallbackParams,
+    browser_cookie: impl Fn(&str) -> Option<String>,
     client: LoginClient,
 ) -> CallbackOutcome {
-    let record = match take_state(state, params.state.as_deref()).await {
-        Ok(record) => record,
-        Err(error) => return CallbackOutcome { frontend_redirect: None, result: Err(error) },
+    let key = match StateKey::parse(params.state.as_deref().unwrap_or_default()) {
+        Ok(key) => key,
+        Err(error) => return CallbackOutcome::refused(error),
     };
+    // Without this browser's cookie the state is not even looked up: a callback URL in someone else's
+    // hands neither completes the login nor uses it up.
+    let Some(presented) = browser_cookie(&browser_binding::cookie_name(&key)) else {
+        tracing::info!("SSO callback without the state cookie refused");
+        return CallbackOutcome::refused(Error::StateNotBound);
+    };
+    let record = match state.sso.states().take(&key).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return CallbackOutcome::refused(Error::InvalidState),
+        Err(error) => return CallbackOutcome::refused(error),
+    };
+    let clear_cookie = state
+        .sso
+        .provider(&record.provider)
+        .ok()
+        .map(|provider| browser_binding::clear_cookie(&key, provider.redirect_url()));
+    if !BrowserSecret::matches(&presented, &record.browser_binding) {
+        tracing::info!("SSO callback with another browser's state cookie refused");
+        return CallbackOutcome { frontend_redirect: None, clear_cookie, result: Err(Error::StateNotBound) };
+    }
     let frontend_redirect = record.frontend_redirect.as_deref().and_then(|url| Url::parse(url).ok());
     let result = finish(state, params, record, client).await;
     if let Err(error) = &result {
         tracing::info!(%error, "SSO login refused");
     }
-    CallbackOutcome { frontend_redirect, result }
-}
-
-async fn take_state<U: UserStore, F: FailureStore>(
-    state: &AppState<U, F>,
-    raw: Option<&str>,
-) -> Result<crate::oidc::flow_state::FlowState, Error> {
-    let key = StateKey::parse(raw.unwrap_or_default())?;
-    state.sso.states().take(&key).await?.ok_or(Error::InvalidState)
+    CallbackOutcome { frontend_redirect, clear_cookie, result }
 }
 
 async fn finish<U: UserStore, F: FailureStore>(
@@ -106,7 +130,7 @@ async fn finish<U: UserStore, F: FailureStore>(
         .filter(|code| !code.is_empty())
         .ok_or(Error::InvalidInput { field: "code", reason: "is required unless the provider sent error" })?;
     let login = provider.redeem(code, record.pkce_verifier, &record.nonce).await?;
-    let user = find_or_create(&state.users, &login, state.sso.link_verified_email()).await?;
+    let user = find_or_create(&state.users, &login, provider.links_verified_email()).await?;
     if user.disabled {
         return Err(Error::AccountDisabled);
     }

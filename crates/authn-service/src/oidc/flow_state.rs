@@ -30,6 +30,10 @@ pub struct FlowState {
     pub nonce: String,
     /// Where the result goes (front-end redirect mode); `None` answers JSON.
     pub frontend_redirect: Option<String>,
+    /// SHA-256 of the browser's state cookie ([`crate::oidc::browser_binding`]). Empty in a record
+    /// written before the binding existed, which then matches no cookie (the login starts again).
+    #[serde(default)]
+    pub browser_binding: String,
 }
 
 impl fmt::Debug for FlowState {
@@ -39,6 +43,7 @@ impl fmt::Debug for FlowState {
             .field("pkce_verifier", &Redacted)
             .field("nonce", &Redacted)
             .field("frontend_redirect", &self.frontend_redirect)
+            .field("browser_binding", &Redacted)
             .finish()
     }
 }
@@ -61,6 +66,10 @@ impl StateKey {
             return Err(Error::InvalidState);
         }
         Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 
     fn redis_key(&self) -> String {
@@ -199,9 +208,10 @@ mod tests {
             pkce_verifier: "the-pkce-verifier".to_owned(),
             nonce: "the-nonce".to_owned(),
             frontend_redirect: None,
+            browser_binding: "the-binding-hash".to_owned(),
         };
         let debug = format!("{record:?} {:?}", StateKey::parse("the-state").expect("state"));
-        for secret in ["the-pkce-verifier", "the-nonce", "the-state"] {
+        for secret in ["the-pkce-verifier", "the-nonce", "the-state", "the-binding-hash"] {
             assert!(!debug.contains(secret), "{debug}");
         }
         assert!(debug.contains("corp"), "{debug}");

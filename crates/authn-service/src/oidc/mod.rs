@@ -1,15 +1,17 @@
 //! Single sign-on: authn as an OpenID Connect relying party (authorization code flow with PKCE).
 //!
 //! 1. `GET /oauth/login?provider=NAME` ([`login::begin_login`]): a fresh `state`, `nonce` and PKCE
-//!    verifier are stored server side ([`flow_state`]) and the browser is sent to the provider.
+//!    verifier are stored server side ([`flow_state`]) and the browser is sent to the provider, with a
+//!    cookie that binds the login to this browser ([`browser_binding`]).
 //! 2. The user signs in at the provider, which sends the browser to `/oauth/callback?code&state`.
-//! 3. [`callback::complete_login`] takes the state (once), exchanges the code with the PKCE verifier,
+//! 3. [`callback::complete_login`] checks the browser's state cookie, takes the state (once), exchanges the code with the PKCE verifier,
 //!    verifies the ID token ([`provider`]), finds or creates the account ([`accounts`]) and mints the
 //!    tokens exactly as a password login does, with `amr: ["oidc"]`.
 //!
 //! Providers are discovered lazily and cached ([`provider`]); their settings are in [`settings`].
 
 pub mod accounts;
+pub mod browser_binding;
 pub mod callback;
 pub mod flow_state;
 pub mod http_client;
@@ -31,7 +33,6 @@ use url::Url;
 pub struct Sso {
     providers: BTreeMap<String, Provider>,
     states: FlowStates,
-    link_verified_email: bool,
     frontend_redirect_urls: Vec<Url>,
 }
 
@@ -43,12 +44,7 @@ impl Sso {
             .iter()
             .map(|provider| (provider.name.clone(), Provider::new(provider.clone(), http.clone())))
             .collect();
-        Ok(Self {
-            providers,
-            states,
-            link_verified_email: settings.link_verified_email,
-            frontend_redirect_urls: settings.frontend_redirect_urls.clone(),
-        })
+        Ok(Self { providers, states, frontend_redirect_urls: settings.frontend_redirect_urls.clone() })
     }
 
     pub fn is_enabled(&self) -> bool {
@@ -64,10 +60,6 @@ impl Sso {
 
     pub fn states(&self) -> &FlowStates {
         &self.states
-    }
-
-    pub fn link_verified_email(&self) -> bool {
-        self.link_verified_email
     }
 
     /// The allow-listed front-end URL equal to `raw`; anything else is refused, so the callback can

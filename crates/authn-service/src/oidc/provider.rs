@@ -107,6 +107,16 @@ impl Provider {
         &self.settings.issuer_url
     }
 
+    /// Whether this provider's `email_verified` claims are trusted for linking accounts by email.
+    pub fn links_verified_email(&self) -> bool {
+        self.settings.link_verified_email
+    }
+
+    /// This service's callback as registered at the provider: the state cookie is scoped to its path.
+    pub fn redirect_url(&self) -> &Url {
+        &self.settings.redirect_url
+    }
+
     /// A new authorization request: fresh `state`, `nonce` and PKCE (S256) verifier, and the URL of the
     /// provider's authorization endpoint carrying them.
     pub async fn authorization_request(&self) -> Result<AuthorizationRequest, Error> {

@@ -5,6 +5,9 @@
 //! More providers are named in `OIDC_PROVIDERS=corp,google`, each configured by the same suffixes under
 //! its upper-cased name: `OIDC_CORP_ISSUER_URL`, `OIDC_CORP_CLIENT_ID`, … A missing or malformed value
 //! stops the start with one line naming the variable.
+//!
+//! Linking by email is a per-provider trust decision (`OIDC_LINK_VERIFIED_EMAIL` for `default`,
+//! `OIDC_CORP_LINK_VERIFIED_EMAIL` …): it says that provider's `email_verified` claims are believed.
 
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -24,10 +27,8 @@ const MAX_PROVIDER_NAME_CHARS: usize = 32;
 #[derive(Debug, Clone, Default)]
 pub struct OidcSettings {
     pub providers: Vec<ProviderSettings>,
-    /// `OIDC_LINK_VERIFIED_EMAIL`: a first SSO login with a verified email equal to one password
-    /// account's email logs into that account instead of creating one.
-    pub link_verified_email: bool,
-    /// `OIDC_FRONTEND_REDIRECT_URLS`: where `/oauth/login?redirect_uri=` may send the result.
+    /// `OIDC_FRONTEND_REDIRECT_URLS`: where `/oauth/login?redirect_uri=` may send the result; each is
+    /// `https`, or `http` to a loopback host.
     pub frontend_redirect_urls: Vec<Url>,
 }
 
@@ -53,6 +54,10 @@ pub struct ProviderSettings {
     pub redirect_url: Url,
     pub scopes: Vec<String>,
     pub token_auth_method: TokenAuthMethod,
+    /// `…_LINK_VERIFIED_EMAIL`: this provider's `email_verified` claims are trusted. Its first login
+    /// with a verified email equal to the verified email of exactly one account joins that account,
+    /// and an account it creates counts as having a verified email (so later logins may link to it).
+    pub link_verified_email: bool,
 }
 
 impl fmt::Debug for ProviderSettings {
@@ -64,6 +69,7 @@ impl fmt::Debug for ProviderSettings {
             .field("redirect_url", &self.redirect_url.as_str())
             .field("scopes", &self.scopes)
             .field("token_auth_method", &self.token_auth_method)
+            .field("link_verified_email", &self.link_verified_email)
             .finish_non_exhaustive()
     }
 }
@@ -95,6 +101,8 @@ struct ProviderVars {
     scopes: Option<String>,
     #[serde(default, deserialize_with = "de::optional")]
     token_auth_method: Option<TokenAuthMethod>,
+    #[serde(default, deserialize_with = "de::flag")]
+    link_verified_email: Option<bool>,
 }
 
 impl FromStr for TokenAuthMethod {
@@ -127,19 +135,23 @@ impl OidcSettings {
                 .ok_or_else(|| SettingsError::new(format!("{prefix}ISSUER_URL"), "is required"))?;
             providers.push(settings);
         }
+        if policy.link_verified_email.is_some() && !providers.iter().any(|p| p.name == DEFAULT_PROVIDER) {
+            return Err(SettingsError::new(
+                "OIDC_LINK_VERIFIED_EMAIL",
+                "applies to the provider default, which is not configured; use OIDC_<NAME>_LINK_VERIFIED_EMAIL",
+            ));
+        }
         for url in &policy.frontend_redirect_urls {
-            if !matches!(url.scheme(), "http" | "https") || url.fragment().is_some() {
+            // Tokens travel in the URL's fragment: only over TLS, or to this machine (a local front end).
+            let secure = url.scheme() == "https" || (url.scheme() == "http" && is_loopback(url));
+            if !secure || url.fragment().is_some() {
                 return Err(SettingsError::new(
                     "OIDC_FRONTEND_REDIRECT_URLS",
-                    "URLs must be http(s) and have no fragment",
+                    "URLs must be https (http only to 127.0.0.1, [::1] or localhost) and have no fragment",
                 ));
             }
         }
-        Ok(Self {
-            providers,
-            link_verified_email: policy.link_verified_email.unwrap_or(false),
-            frontend_redirect_urls: policy.frontend_redirect_urls,
-        })
+        Ok(Self { providers, frontend_redirect_urls: policy.frontend_redirect_urls })
     }
 }
 
@@ -181,6 +193,7 @@ fn provider(name: &str, prefix: &str, environment: &Environment) -> Result<Optio
         redirect_url,
         scopes,
         token_auth_method: vars.token_auth_method.unwrap_or_default(),
+        link_verified_email: vars.link_verified_email.unwrap_or(false),
     }))
 }
 
@@ -206,12 +219,15 @@ fn provider_name(raw: &str) -> Result<String, SettingsError> {
 /// Provider traffic carries secrets and codes: https, except to this machine (a provider in a test or
 /// beside the service).
 fn secure_url(url: &Url, variable: &str) -> Result<(), SettingsError> {
-    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     match url.scheme() {
         "https" => Ok(()),
-        "http" if loopback => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
         _ => Err(SettingsError::new(variable, "must be an https:// URL (http:// only to localhost)")),
     }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
 }
 
 #[cfg(test)]
@@ -238,7 +254,6 @@ mod tests {
     fn nothing_set_is_sso_off() {
         let settings = parse(&[]).expect("valid");
         assert!(settings.providers.is_empty());
-        assert!(!settings.link_verified_email);
         assert!(settings.frontend_redirect_urls.is_empty());
     }
 
@@ -252,6 +267,7 @@ mod tests {
         assert_eq!(provider.client_secret.expose_secret(), "s3cret");
         assert_eq!(provider.scopes, ["openid", "email", "profile"]);
         assert_eq!(provider.token_auth_method, TokenAuthMethod::ClientSecretBasic);
+        assert!(!provider.link_verified_email, "linking is off unless the provider is trusted for it");
         assert!(!format!("{provider:?}").contains("s3cret"), "the secret is not printed");
     }
 
@@ -314,8 +330,17 @@ mod tests {
         assert_eq!(failing_variable(&[("OIDC_PROVIDERS", "corp")]), "OIDC_CORP_ISSUER_URL");
         assert_eq!(failing_variable(&[("OIDC_PROVIDERS", "c-orp")]), "OIDC_PROVIDERS");
         assert_eq!(failing_variable(&[("OIDC_PROVIDERS", "default")]), "OIDC_PROVIDERS");
-        assert_eq!(failing_variable(&[("OIDC_LINK_VERIFIED_EMAIL", "maybe")]), "OIDC_LINK_VERIFIED_EMAIL");
-        assert_eq!(failing_variable(&[("OIDC_FRONTEND_REDIRECT_URLS", "/app")]), "OIDC_FRONTEND_REDIRECT_URLS");
+        assert_eq!(with("OIDC_LINK_VERIFIED_EMAIL", "maybe"), "OIDC_LINK_VERIFIED_EMAIL");
+        assert_eq!(failing_variable(&[("OIDC_LINK_VERIFIED_EMAIL", "true")]), "OIDC_LINK_VERIFIED_EMAIL");
+        for url in
+            ["/app", "http://app.example.com/sso", "http://10.0.0.1/cb", "ftp://localhost/cb", "https://a.example/#x"]
+        {
+            assert_eq!(
+                with("OIDC_FRONTEND_REDIRECT_URLS", Box::leak(format!("https://ok.example/cb,{url}").into_boxed_str())),
+                "OIDC_FRONTEND_REDIRECT_URLS",
+                "{url}"
+            );
+        }
     }
 
     #[test]
@@ -325,11 +350,43 @@ mod tests {
         pairs.extend([
             ("OIDC_ISSUER_URL", "http://127.0.0.1:9000"),
             ("OIDC_LINK_VERIFIED_EMAIL", "true"),
-            ("OIDC_FRONTEND_REDIRECT_URLS", "https://app.example.com/sso, http://localhost:3000/cb"),
+            (
+                "OIDC_FRONTEND_REDIRECT_URLS",
+                "https://app.example.com/sso, http://localhost:3000/cb, http://127.0.0.1:5173/, http://[::1]:8000/cb",
+            ),
         ]);
         let settings = parse(&pairs).expect("valid");
-        assert!(settings.link_verified_email);
+        assert!(settings.providers[0].link_verified_email);
         let urls: Vec<&str> = settings.frontend_redirect_urls.iter().map(Url::as_str).collect();
-        assert_eq!(urls, ["https://app.example.com/sso", "http://localhost:3000/cb"]);
+        assert_eq!(
+            urls,
+            [
+                "https://app.example.com/sso",
+                "http://localhost:3000/cb",
+                "http://127.0.0.1:5173/",
+                "http://[::1]:8000/cb"
+            ]
+        );
+    }
+
+    #[test]
+    fn linking_by_email_is_configured_per_provider() {
+        let mut pairs = DEFAULT.to_vec();
+        pairs.extend([
+            ("OIDC_PROVIDERS", "corp,social"),
+            ("OIDC_CORP_ISSUER_URL", "https://login.corp.example"),
+            ("OIDC_CORP_CLIENT_ID", "c"),
+            ("OIDC_CORP_CLIENT_SECRET", "s"),
+            ("OIDC_CORP_REDIRECT_URL", "https://gateway.example.com/oauth/callback"),
+            ("OIDC_CORP_LINK_VERIFIED_EMAIL", "true"),
+            ("OIDC_SOCIAL_ISSUER_URL", "https://social.example"),
+            ("OIDC_SOCIAL_CLIENT_ID", "c"),
+            ("OIDC_SOCIAL_CLIENT_SECRET", "s"),
+            ("OIDC_SOCIAL_REDIRECT_URL", "https://gateway.example.com/oauth/callback"),
+        ]);
+        let settings = parse(&pairs).expect("valid");
+        let linking: Vec<(&str, bool)> =
+            settings.providers.iter().map(|p| (p.name.as_str(), p.link_verified_email)).collect();
+        assert_eq!(linking, [("default", false), ("corp", true), ("social", false)]);
     }
 }

@@ -114,6 +114,7 @@ mod tests {
             username: Username::parse(name).expect("valid"),
             password_hash: Some(PasswordHash::from_stored("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned())),
             email: None,
+            email_verified: false,
             display_name: None,
             disabled: false,
             created_at: clock::now(),

@@ -27,6 +27,11 @@ pub struct User {
     /// `None` for accounts that cannot log in with a password (single sign-on only).
     pub password_hash: Option<PasswordHash>,
     pub email: Option<Email>,
+    /// Whether `email` is known to be the owner's: true only for an account created by an SSO login
+    /// whose provider said `email_verified: true` and is trusted for linking
+    /// (`OIDC_<NAME>_LINK_VERIFIED_EMAIL`); false for an email given at `/register`. Only such an
+    /// account can have another SSO identity linked to it by email ([`crate::oidc::accounts`]).
+    pub email_verified: bool,
     /// The `name` claim of an account created by single sign-on; `None` otherwise.
     pub display_name: Option<String>,
     /// A disabled account's logins are refused exactly like a wrong password.

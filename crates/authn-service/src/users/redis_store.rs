@@ -2,7 +2,8 @@
 //!
 //! Keys:
 //! - `authn:user:{id}`: a hash with `id`, `username`, `password_hash` (absent for accounts without a
-//!   password), `email` (absent when none), `disabled` (`0`/`1`) and `created_at` (Unix seconds);
+//!   password), `email` (absent when none), `email_verified` (`1`, absent when not verified),
+//!   `disabled` (`0`/`1`) and `created_at` (Unix seconds);
 //! - `authn:username:{lowercase username}`: the account's id;
 //! - `authn:identity:{issuer}:{subject}`: the id of the account an OpenID Connect identity belongs to
 //!   (the issuer's `%` and `:` percent-encoded, see [`ExternalIdentity::index_suffix`]);
@@ -123,6 +124,9 @@ fn to_fields(user: &User) -> Vec<(&'static str, String)> {
     if let Some(email) = &user.email {
         fields.push(("email", email.to_string()));
     }
+    if user.email_verified {
+        fields.push(("email_verified", "1".to_owned()));
+    }
     if let Some(name) = &user.display_name {
         fields.push(("display_name", name.clone()));
     }
@@ -146,12 +150,19 @@ fn from_fields(mut fields: HashMap<String, String>) -> Result<Option<User>, Erro
         Some("1") => true,
         Some(_) => return Err(corrupt("disabled is not 0 or 1")),
     };
+    // Absent in accounts stored before the flag existed, and in every account whose email is unverified.
+    let email_verified = match take("email_verified").as_deref() {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(_) => return Err(corrupt("email_verified is not 0 or 1")),
+    };
     let created_at = take("created_at").and_then(|at| at.parse().ok()).ok_or_else(|| corrupt("bad created_at"))?;
     Ok(Some(User {
         id,
         username,
         password_hash: take("password_hash").map(PasswordHash::from_stored),
         email,
+        email_verified,
         display_name: take("display_name"),
         disabled,
         created_at,
@@ -307,6 +318,7 @@ mod tests {
             username: Username::parse("alice").expect("valid"),
             password_hash: Some(PasswordHash::from_stored("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned())),
             email: Some(Email::parse("alice@example.com").expect("valid")),
+            email_verified: true,
             display_name: Some("Alice Liddell".to_owned()),
             disabled: true,
             created_at: clock::now(),
@@ -322,10 +334,19 @@ mod tests {
 
     #[test]
     fn optional_fields_may_be_absent() {
-        let user = User { password_hash: None, email: None, display_name: None, disabled: false, ..user() };
+        let user = User {
+            password_hash: None,
+            email: None,
+            email_verified: false,
+            display_name: None,
+            disabled: false,
+            ..user()
+        };
         let fields: HashMap<String, String> =
             to_fields(&user).into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
-        assert!(["password_hash", "email", "display_name"].iter().all(|name| !fields.contains_key(*name)));
+        assert!(
+            ["password_hash", "email", "email_verified", "display_name"].iter().all(|name| !fields.contains_key(*name))
+        );
         assert_eq!(from_fields(fields).expect("parses"), Some(user));
     }
 

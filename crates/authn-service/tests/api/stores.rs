@@ -21,6 +21,7 @@ fn user(name: &str) -> User {
         username: Username::parse(name).expect("valid"),
         password_hash: Some(PasswordHash::from_stored("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned())),
         email: Some(Email::parse("someone@example.com").expect("valid")),
+        email_verified: false,
         display_name: None,
         disabled: false,
         created_at: clock::now(),
@@ -65,6 +66,7 @@ async fn identity_contract(store: &impl UserStore, alice: &User) {
     let sso = User {
         password_hash: None,
         email: Some(Email::parse("Jane@Example.com").expect("valid")),
+        email_verified: true,
         display_name: Some("Jane Doe".to_owned()),
         ..user("jane")
     };
@@ -195,6 +197,7 @@ fn flow_state(provider: &str) -> FlowState {
         pkce_verifier: "verifier-0123456789abcdefghijklmnopqrstuvwxyz".to_owned(),
         nonce: "nonce-0123456789".to_owned(),
         frontend_redirect: Some("https://app.example.com/sso".to_owned()),
+        browser_binding: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".to_owned(),
     }
 }
 

@@ -197,7 +197,7 @@ pub async fn end_by_refresh<S: SessionStore>(
 }
 
 #[utoipa::path(post, path = "/internal/revocations", tag = "internal", security(("internal" = [])), request_body = RevokeAccessRequest,
-    responses((status = 200, description = "The access token is refused until it expires", body = RevokeAccessResponse), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The access token is refused until it expires", body = RevokeAccessResponse), (status = 400, description = "Malformed body, a jti that is not a UUID, or an expires_at more than a year ahead", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(name = "revoke access token", skip_all, fields(jti = %body.0.jti))]
 pub async fn revoke_access<S: SessionStore>(
     state: web::Data<AppState<S>>,
@@ -206,7 +206,14 @@ pub async fn revoke_access<S: SessionStore>(
     let request = body.0;
     let user_id: UserId = id_field("user_id", &request.user_id)?;
     let jti: Jti = id_field("jti", &request.jti)?;
-    state.store.revoke_access(&user_id, &jti, request.expires_at, now()).await?;
+    let now = now();
+    // No access token lives longer than a session may: a later expiry is a caller's bug, and one near
+    // i64::MAX would overflow the revocation's margin or be refused by Redis (a 503 for bad input).
+    // A past expiry is fine: there is nothing left to refuse.
+    if request.expires_at > now.saturating_add(MAX_TTL_SECONDS) {
+        return Err(Error::BadRequest(format!("expires_at must be at most {MAX_TTL_SECONDS} seconds from now")));
+    }
+    state.store.revoke_access(&user_id, &jti, request.expires_at, now).await?;
     Ok(HttpResponse::Ok().json(RevokeAccessResponse { revoked: true }))
 }
 

@@ -268,7 +268,7 @@ impl SessionStore for RedisSessionStore {
     }
 
     async fn revoke_access(&self, user_id: &UserId, jti: &Jti, expires_at: i64, now: i64) -> Result<(), StoreError> {
-        let until = expires_at + REVOCATION_MARGIN_SECONDS;
+        let until = expires_at.saturating_add(REVOCATION_MARGIN_SECONDS);
         if until <= now {
             return Ok(());
         }

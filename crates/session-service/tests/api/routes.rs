@@ -283,6 +283,14 @@ async fn malformed_ids_are_400_on_internal_routes_and_401_in_a_token() {
         assert_problem(app.post_internal("/internal/sessions/lookup", &refresh).await, 400).await;
         assert_problem(app.post_internal("/internal/sessions/end", &refresh).await, 400).await;
     }
+    // Found by the fuzzer: an expiry near i64::MAX overflowed the margin (a panic) or was refused by
+    // Redis (a 503); more than a year ahead is a caller's bug, and nothing is revoked.
+    for expires_at in [i64::MAX, i64::MAX - 1, 4_611_686_018_427_387_902, good.exp + 400 * 24 * 3600] {
+        let revoke = json!({ "user_id": good.sub, "jti": good.jti, "expires_at": expires_at });
+        assert_problem(app.post_internal("/internal/revocations", &revoke).await, 400).await;
+    }
+    let past = json!({ "user_id": good.sub, "jti": good.jti, "expires_at": i64::MIN });
+    assert_eq!(app.post_internal("/internal/revocations", &past).await.status(), 200, "nothing left to refuse");
     let uppercase = good.sub.to_uppercase();
     let path = format!("/internal/users/{uppercase}/sessions/invalidate");
     assert_problem(app.post_internal(&path, &json!({})).await, 400).await;

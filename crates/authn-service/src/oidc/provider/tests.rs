@@ -46,6 +46,7 @@ impl Fixture {
             redirect_url: Url::parse("https://authn.example.test/oauth/callback").expect("url"),
             scopes: vec!["openid".to_owned()],
             token_auth_method: TokenAuthMethod::ClientSecretBasic,
+            link_verified_email: false,
         };
         let provider = Provider::new(settings, ProviderHttpClient::new().expect("http client"));
         let published: CoreJsonWebKeySet = serde_json::from_value(json!({ "keys": [key.jwk()] })).expect("key set");
