@@ -89,8 +89,8 @@ impl Sso {
     }
 
     async fn assert_nothing_created(&self) {
-        assert_eq!(self.keys("authn:user:*").await, 0, "no user was created");
-        assert_eq!(self.keys("authn:identity:*").await, 0, "no identity was created");
+        assert_eq!(self.keys("authn:{users}:user:*").await, 0, "no user was created");
+        assert_eq!(self.keys("authn:{users}:identity:*").await, 0, "no identity was created");
         assert_eq!(self.keys("session:*").await, 0, "no session was created");
     }
 }
@@ -150,7 +150,7 @@ async fn sso_login_gives_a_session_with_amr_oidc_and_the_same_user_next_time() {
     assert_ne!(again.session_id, tokens.session_id);
     let other = sso.log_in("john").await;
     assert_ne!(jwt::claims(&other.access_token)["sub"], json!(user_id));
-    assert_eq!(sso.keys("authn:user:*").await, 2);
+    assert_eq!(sso.keys("authn:{users}:user:*").await, 2);
 
     // An SSO account has no password: password login is refused.
     assert_unauthorized(&api.login("jane", "any password").await);
@@ -240,7 +240,7 @@ async fn a_disabled_sso_account_is_refused_with_401_and_gets_no_session() {
     assert!(reply.body.contains("account-disabled"), "{reply}");
     assert!(!reply.body.contains("access_token"), "{reply}");
     assert_eq!(sso.keys("session:*").await, sessions_before, "no session was created");
-    assert_eq!(sso.keys("authn:user:*").await, 1, "the identity still leads to the one, disabled, account");
+    assert_eq!(sso.keys("authn:{users}:user:*").await, 1, "the identity still leads to the one, disabled, account");
     assert_eq!(sso.sso_logins("bad_credentials").await, 1.0);
 
     // Another subject at the provider is another account, and is let in.
@@ -435,7 +435,7 @@ async fn a_verified_email_links_to_the_password_account_when_enabled() {
     .expect_status(201);
     let unverified = sso.log_in("unverified-x@example.com").await;
     assert_ne!(jwt::claims(&unverified.access_token)["sub"], user_id);
-    assert_eq!(sso.keys("authn:user:*").await, 3);
+    assert_eq!(sso.keys("authn:{users}:user:*").await, 3);
 }
 
 #[tokio::test]
