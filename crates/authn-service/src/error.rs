@@ -107,7 +107,7 @@ pub enum Error {
     #[error("password hashing failed: {0}")]
     Hashing(String),
 
-    /// A task on the blocking pool panicked or was cancelled.
+    /// A task on the blocking pool or a hashing thread panicked or was cancelled.
     #[error("a blocking task failed: {0}")]
     BlockingTask(String),
 

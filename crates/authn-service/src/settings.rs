@@ -107,7 +107,8 @@ impl HashingSettings {
         })
     }
 
-    fn from_environment(environment: &Environment) -> Result<Self, SettingsError> {
+    /// Reads the `ARGON2_*` variables alone (the service, the admin commands and the bench's ceiling).
+    pub fn from_environment(environment: &Environment) -> Result<Self, SettingsError> {
         let vars: HashingVars = environment.read()?;
         let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let settings = Self {
