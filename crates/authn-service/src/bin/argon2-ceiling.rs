@@ -1,4 +1,4 @@
-//! The argon2 ceiling for `make bench`: how many argon2id hashes per second this machine does with the
+//! `argon2-ceiling`, for `make bench`: how many argon2id hashes per second this machine does with the
 //! service's parameters, on as many threads as the service hashes on, with nothing else in the way (no
 //! HTTP, no Redis, no token service). A login costs one such hash, so this is the most logins per second
 //! one authn process could ever answer; the bench compares the measured login throughput to it.
@@ -18,14 +18,14 @@ fn main() -> ExitCode {
     let hashing = match HashingSettings::from_environment(&Environment::process()) {
         Ok(settings) => settings,
         Err(error) => {
-            eprintln!("argon2_ceiling: {error}");
+            eprintln!("argon2-ceiling: {error}");
             return ExitCode::FAILURE;
         }
     };
     let params = match hashing.params() {
         Ok(params) => params,
         Err(error) => {
-            eprintln!("argon2_ceiling: {error}");
+            eprintln!("argon2-ceiling: {error}");
             return ExitCode::FAILURE;
         }
     };
