@@ -12,7 +12,7 @@ help:
 	@echo "make docs   - regenerate docs/openapi/*.json and docs/api.md from the services' OpenAPI documents"
 	@echo "make fuzz   - Schemathesis against each service's /openapi.json, about 3 minutes (part of make test; Python venv in .venv-fuzz/)"
 	@echo "make check-deploy - lint the Dockerfile, parse docker-compose.yml, validate and scan k8s/ (Python venv in .venv-deploy/)"
-	@echo "make bench  - hot-path throughput ratio (needs wrk), written to bench-results/"
+	@echo "make bench  - hot-path throughput ratio and authn login flood (peak RSS, logins/s vs argon2 ceiling; needs wrk), written to bench-results/"
 	@echo "make clean  - remove build output"
 
 run:
@@ -83,7 +83,8 @@ lint:
 check-deploy:
 	./scripts/check-deploy.sh
 
-# Throughput of GET /session/verify as a ratio of a bare request in the same run; see scripts/bench.sh.
+# Throughput of GET /session/verify as a ratio of a bare request in the same run, and authn under a login
+# flood (peak RSS, logins/s against the argon2 ceiling); see scripts/bench.sh.
 bench:
 	./scripts/bench.sh
 

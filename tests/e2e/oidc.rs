@@ -123,8 +123,8 @@ impl Sso {
     }
 
     async fn assert_nothing_created(&self) {
-        assert_eq!(self.keys("authn:user:*").await, 0, "no user was created");
-        assert_eq!(self.keys("authn:identity:*").await, 0, "no identity was created");
+        assert_eq!(self.keys("authn:{users}:user:*").await, 0, "no user was created");
+        assert_eq!(self.keys("authn:{users}:identity:*").await, 0, "no identity was created");
         assert_eq!(self.keys("session:*").await, 0, "no session was created");
     }
 }
@@ -184,7 +184,7 @@ async fn sso_login_gives_a_session_with_amr_oidc_and_the_same_user_next_time() {
     assert_ne!(again.session_id, tokens.session_id);
     let other = sso.log_in("john").await;
     assert_ne!(jwt::claims(&other.access_token)["sub"], json!(user_id));
-    assert_eq!(sso.keys("authn:user:*").await, 2);
+    assert_eq!(sso.keys("authn:{users}:user:*").await, 2);
 
     // An SSO account has no password: password login is refused.
     assert_unauthorized(&api.login("jane", "any password").await);
@@ -276,7 +276,7 @@ async fn a_disabled_sso_account_is_refused_with_401_and_gets_no_session() {
     assert!(reply.body.contains("account-disabled"), "{reply}");
     assert!(!reply.body.contains("access_token"), "{reply}");
     assert_eq!(sso.keys("session:*").await, sessions_before, "no session was created");
-    assert_eq!(sso.keys("authn:user:*").await, 1, "the identity still leads to the one, disabled, account");
+    assert_eq!(sso.keys("authn:{users}:user:*").await, 1, "the identity still leads to the one, disabled, account");
     assert_eq!(sso.sso_logins("bad_credentials").await, 1.0);
 
     // Another subject at the provider is another account, and is let in.
@@ -469,7 +469,7 @@ async fn an_email_given_at_register_never_links_an_sso_login_but_a_verified_one_
     // Another identity at the trusted provider with the same verified email joins the verified account.
     let other_identity = sso.log_in("alt/jane.doe@example.com").await;
     assert_eq!(jwt::claims(&other_identity.access_token)["sub"], victim_id);
-    assert_eq!(sso.keys("authn:user:*").await, 2, "the squatter and the victim");
+    assert_eq!(sso.keys("authn:{users}:user:*").await, 2, "the squatter and the victim");
 }
 
 #[tokio::test]
@@ -478,7 +478,7 @@ async fn a_provider_not_trusted_for_linking_links_nothing_even_to_a_verified_ema
     let first = sso.log_in("jane.doe@example.com").await;
     let second = sso.log_in("alt/jane.doe@example.com").await;
     assert_ne!(jwt::claims(&first.access_token)["sub"], jwt::claims(&second.access_token)["sub"]);
-    assert_eq!(sso.keys("authn:user:*").await, 2);
+    assert_eq!(sso.keys("authn:{users}:user:*").await, 2);
 }
 
 #[tokio::test]

@@ -139,6 +139,7 @@ pub enum ProblemType {
     RegistrationClosed,
     UsernameTaken,
     LoginLocked,
+    RateLimited,
     Busy,
     // Single sign-on (authn).
     SsoNotConfigured,
@@ -153,7 +154,7 @@ pub enum ProblemType {
 
 impl ProblemType {
     /// Every variant, for parsing and for tests that check the list.
-    pub const ALL: [ProblemType; 26] = [
+    pub const ALL: [ProblemType; 27] = [
         ProblemType::BadRequest,
         ProblemType::NotFound,
         ProblemType::Unauthorized,
@@ -171,6 +172,7 @@ impl ProblemType {
         ProblemType::RegistrationClosed,
         ProblemType::UsernameTaken,
         ProblemType::LoginLocked,
+        ProblemType::RateLimited,
         ProblemType::Busy,
         ProblemType::SsoNotConfigured,
         ProblemType::UnknownProvider,
@@ -202,6 +204,7 @@ impl ProblemType {
             ProblemType::RegistrationClosed => "registration-closed",
             ProblemType::UsernameTaken => "username-taken",
             ProblemType::LoginLocked => "login-locked",
+            ProblemType::RateLimited => "rate-limited",
             ProblemType::Busy => "busy",
             ProblemType::SsoNotConfigured => "sso-not-configured",
             ProblemType::UnknownProvider => "unknown-provider",

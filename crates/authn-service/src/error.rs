@@ -52,6 +52,11 @@ pub enum Error {
     #[error("too many failed logins; retry in {retry_after_seconds} s")]
     LockedOut { retry_after_seconds: u64 },
 
+    /// The client address made more than `RATE_LIMIT_PER_MINUTE` requests to `/register` and
+    /// `/oauth/login` within the minute.
+    #[error("too many requests; retry in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
+
     /// Every hashing permit stayed taken for the whole wait: the service is saturated.
     #[error("password hashing is saturated")]
     HashingBusy,
@@ -115,7 +120,7 @@ pub enum Error {
     #[error("password hashing failed: {0}")]
     Hashing(String),
 
-    /// A task on the blocking pool panicked or was cancelled.
+    /// A task on the blocking pool or a hashing thread panicked or was cancelled.
     #[error("a blocking task failed: {0}")]
     BlockingTask(String),
 
@@ -172,6 +177,13 @@ impl Error {
                 ProblemType::LoginLocked,
                 "Too many failed logins",
                 "too many failed logins; retry later",
+            )
+            .with_retry_after(*retry_after_seconds),
+            Error::RateLimited { retry_after_seconds } => HttpProblem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ProblemType::RateLimited,
+                "Too many requests",
+                "too many requests from this address; retry later",
             )
             .with_retry_after(*retry_after_seconds),
             Error::HashingBusy => HttpProblem::new(
@@ -342,6 +354,13 @@ mod tests {
         let response = Error::LockedOut { retry_after_seconds: 42 }.error_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers().get(RETRY_AFTER).expect("retry-after"), "42");
+    }
+
+    #[test]
+    fn the_rate_limit_is_a_429_with_retry_after() {
+        let response = Error::RateLimited { retry_after_seconds: 17 }.error_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers().get(RETRY_AFTER).expect("retry-after"), "17");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod oidc;
 pub mod openapi;
 pub mod password_login;
+pub mod rate_limit;
 pub mod registration;
 pub mod routes;
 pub mod session_opening;

@@ -67,7 +67,7 @@ impl AuthnMetrics {
             &["method", "outcome"],
         )?;
         let queue_depth = IntGauge::new("authn_argon2_queue_depth", "Password hashes waiting for a hashing permit")?;
-        let in_flight = IntGauge::new("authn_argon2_in_flight", "Password hashes running on the blocking pool")?;
+        let in_flight = IntGauge::new("authn_argon2_in_flight", "Password hashes running on the hashing threads")?;
         registry.register(Box::new(logins.clone()))?;
         registry.register(Box::new(queue_depth.clone()))?;
         registry.register(Box::new(in_flight.clone()))?;

@@ -25,6 +25,7 @@ pub const DEFAULT_ARGON2_ITERATIONS: u32 = 2;
 pub const DEFAULT_ARGON2_PARALLELISM: u32 = 1;
 pub const DEFAULT_LOGIN_MAX_FAILURES: u32 = 5;
 pub const DEFAULT_LOGIN_LOCKOUT_SECONDS: u64 = 900;
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
 
 /// Everything the service needs to start.
 #[derive(Debug, Clone)]
@@ -42,6 +43,9 @@ pub struct Settings {
     pub hashing: HashingSettings,
     /// `LOGIN_MAX_FAILURES` and `LOGIN_LOCKOUT_SECONDS`.
     pub lockout: LockoutPolicy,
+    /// `RATE_LIMIT_PER_MINUTE`: requests per client address and minute to `/register` and
+    /// `/oauth/login`; 0 turns the limit off.
+    pub rate_limit_per_minute: u32,
     /// `OIDC_*`: single sign-on providers and policies.
     pub oidc: OidcSettings,
 }
@@ -72,6 +76,8 @@ struct Vars {
     login_max_failures: Option<u32>,
     #[serde(default, deserialize_with = "de::seconds")]
     login_lockout_seconds: Option<Duration>,
+    #[serde(default, deserialize_with = "de::optional")]
+    rate_limit_per_minute: Option<u32>,
 }
 
 /// The hashing variables, read by the server and the admin commands alike.
@@ -100,7 +106,8 @@ impl HashingSettings {
         })
     }
 
-    fn from_environment(environment: &Environment) -> Result<Self, SettingsError> {
+    /// Reads the `ARGON2_*` variables alone (the service, the admin commands and the bench's ceiling).
+    pub fn from_environment(environment: &Environment) -> Result<Self, SettingsError> {
         let vars: HashingVars = environment.read()?;
         let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let settings = Self {
@@ -142,6 +149,7 @@ impl Settings {
             trusted_proxies: vars.trusted_proxies.unwrap_or_else(TrustedProxies::none),
             hashing: HashingSettings::from_environment(environment)?,
             lockout: LockoutPolicy { max_failures, window },
+            rate_limit_per_minute: vars.rate_limit_per_minute.unwrap_or(DEFAULT_RATE_LIMIT_PER_MINUTE),
             oidc: OidcSettings::from_environment(environment)?,
         })
     }
@@ -221,6 +229,7 @@ mod tests {
         assert_eq!(settings.token_service_url.as_str(), "http://127.0.0.1:8082/");
         assert_eq!(settings.trusted_proxies, TrustedProxies::none());
         assert_eq!(settings.lockout, LockoutPolicy { max_failures: 5, window: Duration::from_secs(900) });
+        assert_eq!(settings.rate_limit_per_minute, 60);
         assert_eq!(
             (settings.hashing.memory_kib, settings.hashing.iterations, settings.hashing.parallelism),
             (19_456, 2, 1)
@@ -281,6 +290,8 @@ mod tests {
             ("LOGIN_MAX_FAILURES", "-1"),
             ("LOGIN_MAX_FAILURES", "0"),
             ("LOGIN_LOCKOUT_SECONDS", "0"),
+            ("RATE_LIMIT_PER_MINUTE", "-1"),
+            ("RATE_LIMIT_PER_MINUTE", "hunter2"),
         ] {
             let error = parse(AppEnv::Dev, &[(variable, value)]).expect_err(variable);
             assert_eq!(error.variable(), variable, "{value}");
@@ -304,6 +315,7 @@ mod tests {
                 ("ARGON2_MAX_CONCURRENT", "4"),
                 ("LOGIN_MAX_FAILURES", "3"),
                 ("LOGIN_LOCKOUT_SECONDS", "60"),
+                ("RATE_LIMIT_PER_MINUTE", "0"),
             ],
         )
         .expect("valid");
@@ -315,6 +327,7 @@ mod tests {
             HashingSettings { memory_kib: 1024, iterations: 3, parallelism: 2, max_concurrent: 4 }
         );
         assert_eq!(settings.lockout, LockoutPolicy { max_failures: 3, window: Duration::from_secs(60) });
+        assert_eq!(settings.rate_limit_per_minute, 0, "0 turns the limit off");
     }
 
     #[test]

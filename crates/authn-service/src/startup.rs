@@ -5,7 +5,8 @@
 //! address; [`Application::run_until_stopped`] serves until SIGINT/SIGTERM. With `REDIS_URL` set, users,
 //! login counters and SSO logins in progress live in Redis; without it (dev only, enforced by the
 //! settings) they live in memory. Redis is not contacted here: the service starts (and reports not
-//! ready) while Redis is down. The shared stack and operations routes come from `service_kit::server`.
+//! ready) while Redis is down; the one-time rename of the first release's account keys
+//! ([`migrate_layout`]) runs in the background, retrying until Redis answers. The shared stack and operations routes come from `service_kit::server`.
 
 use crate::error::Error;
 use crate::hashing::Hasher;
@@ -15,12 +16,13 @@ use crate::lockout::{FailureStore, Lockout};
 use crate::metrics::AuthnMetrics;
 use crate::oidc::Sso;
 use crate::oidc::flow_state::{FlowStates, MemoryFlowStateStore, RedisFlowStateStore};
+use crate::rate_limit::RateLimiter;
 use crate::routes::{health, login, oauth, register};
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::users::UserStore;
 use crate::users::memory_store::MemoryUserStore;
-use crate::users::redis_store::RedisUserStore;
+use crate::users::redis_store::{RedisUserStore, migrate_layout};
 use actix_web::middleware::from_fn;
 use actix_web::web;
 use auth_client::{PeerMetrics, PeerTimeouts, TokenClient};
@@ -29,6 +31,7 @@ use service_kit::http_app::post_only;
 use service_kit::oauth_errors::oauth_error_members;
 use service_kit::server::{HttpService, ServiceName, StartError};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// The binary's name, in logs and messages.
 pub const SERVICE: ServiceName = ServiceName { binary: "authn-service", metrics_namespace: "authn" };
@@ -57,6 +60,7 @@ impl Application {
                 let pool = RedisPool::new(url, RedisTimeouts::default())
                     .map_err(|error| StartError::dependency("the Redis pool", error))?
                     .with_metrics(RedisMetrics::register(&registry).map_err(StartError::from)?);
+                tokio::spawn(migrate_in_background(pool.clone()));
                 let state = AppState {
                     users: RedisUserStore::new(pool.clone()),
                     lockout: Lockout::new(RedisFailureStore::new(pool.clone()), settings.lockout),
@@ -64,6 +68,7 @@ impl Application {
                     tokens,
                     trusted_proxies: settings.trusted_proxies.clone(),
                     allow_registration: settings.allow_registration,
+                    rate_limit: RateLimiter::redis(pool.clone(), settings.rate_limit_per_minute),
                     sso: Sso::new(&settings.oidc, FlowStates::Redis(RedisFlowStateStore::new(pool.clone())))?,
                     redis: Some(pool),
                     metrics,
@@ -78,6 +83,7 @@ impl Application {
                     tokens,
                     trusted_proxies: settings.trusted_proxies.clone(),
                     allow_registration: settings.allow_registration,
+                    rate_limit: RateLimiter::memory(settings.rate_limit_per_minute),
                     sso: Sso::new(&settings.oidc, FlowStates::Memory(MemoryFlowStateStore::default()))?,
                     redis: None,
                     metrics,
@@ -95,6 +101,23 @@ impl Application {
     /// Serves until SIGTERM/SIGINT, then drains: see `service_kit::shutdown`.
     pub async fn run_until_stopped(self) -> Result<(), Error> {
         self.service.run_until_stopped().await.map_err(Error::Serve)
+    }
+}
+
+/// Renames the first release's account keys once Redis answers (see [`migrate_layout`]).
+async fn migrate_in_background(pool: RedisPool) {
+    loop {
+        match migrate_layout(&pool).await {
+            Ok(0) => return,
+            Ok(renamed) => {
+                tracing::info!(renamed, "account keys renamed to the Cluster-ready layout");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "account keys not migrated yet; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
     }
 }
 

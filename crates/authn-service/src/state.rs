@@ -6,6 +6,7 @@ use crate::hashing::Hasher;
 use crate::lockout::Lockout;
 use crate::metrics::AuthnMetrics;
 use crate::oidc::Sso;
+use crate::rate_limit::RateLimiter;
 use auth_client::TokenClient;
 use redis_kit::RedisPool;
 
@@ -17,6 +18,8 @@ pub struct AppState<U, F> {
     pub tokens: TokenClient,
     pub trusted_proxies: TrustedProxies,
     pub allow_registration: bool,
+    /// `RATE_LIMIT_PER_MINUTE` on `/register` and `/oauth/login`.
+    pub rate_limit: RateLimiter,
     /// Single sign-on: the OpenID Connect providers (none when SSO is off).
     pub sso: Sso,
     /// The pool behind the Redis stores, for `/readyz`; `None` with the in-memory stores.

@@ -1,11 +1,14 @@
 //! Failure counters in Redis, shared by every replica of the service.
 //!
 //! Keys: `authn:login-failures:user:{username}` and `authn:login-failures:ip:{address}`, integer
-//! counters with a millisecond expiry set at the first failure. Each operation is one round trip: a Lua
-//! script reads all subjects' counts and TTLs, another increments them and starts their windows (or,
-//! at the limit, the lockout) atomically (so a crash can never leave a counter without expiry, which would lock a user forever).
+//! counters with a millisecond expiry set at the first attempt. Every operation is one single-key
+//! command or script (the key passed in `KEYS`), so the layout works unchanged on Redis Cluster: the
+//! username's and the address's counters may live on different nodes, and [`super::Lockout`] reserves
+//! them one after the other. A reservation checks and increments in one script, so no two replicas can
+//! both take the last attempt, and sets the expiry in the same step, so a crash can never leave a counter
+//! without one (which would lock a user forever).
 
-use super::{FailureCount, FailureStore, FailureSubject, LockoutPolicy};
+use super::{FailureStore, FailureSubject, LockoutPolicy, Reservation};
 use crate::error::Error;
 use redis_kit::RedisPool;
 use std::sync::LazyLock;
@@ -13,31 +16,35 @@ use std::time::Duration;
 
 pub const KEY_PREFIX: &str = "authn:login-failures:";
 
-/// Returns, per key, the count and the PTTL in milliseconds (negative when absent or without expiry).
-static COUNTS: LazyLock<redis::Script> = LazyLock::new(|| {
+/// `KEYS[1]` the counter, `ARGV[1]` the window (ms), `ARGV[2]` the limit. Returns `{1, 0}` when an
+/// attempt was taken, `{0, PTTL}` when the limit was already reached. The first attempt starts the
+/// window; the one that reaches the limit restarts it, so the lockout lasts a full window.
+static RESERVE: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
-        local out = {}
-        for _, key in ipairs(KEYS) do
-            out[#out + 1] = tonumber(redis.call('GET', key) or '0')
-            out[#out + 1] = redis.call('PTTL', key)
+        local limit = tonumber(ARGV[2])
+        local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if failures >= limit then
+            return {0, redis.call('PTTL', KEYS[1])}
         end
-        return out
+        failures = redis.call('INCR', KEYS[1])
+        if failures == limit or redis.call('PTTL', KEYS[1]) < 0 then
+            redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        end
+        return {1, 0}
         ",
     )
 });
 
-/// Increments each key. A key without expiry (its first failure) gets the window `ARGV[1]` (ms); the
-/// failure that reaches the limit `ARGV[2]` restarts it, so the lockout lasts a full window.
-static RECORD: LazyLock<redis::Script> = LazyLock::new(|| {
+/// `KEYS[1]` the counter: one attempt fewer, and no counter at zero. An absent key stays absent.
+static GIVE_BACK: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
-        local limit = tonumber(ARGV[2])
-        for _, key in ipairs(KEYS) do
-            local failures = redis.call('INCR', key)
-            if failures == limit or redis.call('PTTL', key) < 0 then
-                redis.call('PEXPIRE', key, ARGV[1])
-            end
+        local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if failures <= 1 then
+            redis.call('DEL', KEYS[1])
+        else
+            redis.call('DECR', KEYS[1])
         end
         return 1
         ",
@@ -55,39 +62,34 @@ impl RedisFailureStore {
     }
 }
 
-fn key(subject: &FailureSubject) -> String {
+/// The Redis key of a subject's counter.
+pub fn key(subject: &FailureSubject) -> String {
     format!("{KEY_PREFIX}{}", subject.key())
 }
 
 impl FailureStore for RedisFailureStore {
-    async fn counts(&self, subjects: &[FailureSubject]) -> Result<Vec<FailureCount>, Error> {
-        let keys: Vec<String> = subjects.iter().map(key).collect();
-        let flat: Vec<i64> = self
+    async fn reserve(&self, subject: &FailureSubject, policy: LockoutPolicy) -> Result<Reservation, Error> {
+        let key = key(subject);
+        let window_ms = u64::try_from(policy.window.as_millis()).unwrap_or(u64::MAX).max(1);
+        let (granted, pttl): (i64, i64) = self
             .pool
-            .run("lockout_counts", |mut connection| async move { COUNTS.key(keys).invoke_async(&mut connection).await })
-            .await?;
-        if flat.len() != subjects.len() * 2 {
-            return Err(Error::CorruptRecord(format!(
-                "failure counts: {} values for {} keys",
-                flat.len(),
-                subjects.len()
-            )));
-        }
-        Ok(flat
-            .chunks_exact(2)
-            .map(|pair| FailureCount {
-                failures: u64::try_from(pair[0]).unwrap_or(0),
-                resets_in: Duration::from_millis(u64::try_from(pair[1]).unwrap_or(0)),
+            .run("lockout_reserve", |mut connection| async move {
+                RESERVE.key(key).arg(window_ms).arg(policy.max_failures).invoke_async(&mut connection).await
             })
-            .collect())
+            .await?;
+        Ok(if granted == 1 {
+            Reservation::Granted
+        } else {
+            // A counter at the limit always has an expiry; a negative PTTL would mean it just expired.
+            Reservation::Refused { resets_in: Duration::from_millis(u64::try_from(pttl).unwrap_or(0)) }
+        })
     }
 
-    async fn record(&self, subjects: &[FailureSubject], policy: LockoutPolicy) -> Result<(), Error> {
-        let keys: Vec<String> = subjects.iter().map(key).collect();
-        let window_ms = u64::try_from(policy.window.as_millis()).unwrap_or(u64::MAX).max(1);
+    async fn give_back(&self, subject: &FailureSubject) -> Result<(), Error> {
+        let key = key(subject);
         self.pool
-            .run("lockout_record", |mut connection| async move {
-                RECORD.key(keys).arg(window_ms).arg(policy.max_failures).invoke_async::<i64>(&mut connection).await
+            .run("lockout_give_back", |mut connection| async move {
+                GIVE_BACK.key(key).invoke_async::<i64>(&mut connection).await
             })
             .await?;
         Ok(())

@@ -36,6 +36,7 @@ pub struct LoginParams {
             )),
         (status = 400, description = "Malformed query, or redirect_uri not on the allow-list", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "SSO is not configured, or no provider has that name", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Over RATE_LIMIT_PER_MINUTE requests from this client address (with /register) in the minute; see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The provider or Redis is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
@@ -43,6 +44,8 @@ pub async fn login<U: UserStore, F: FailureStore>(
     req: HttpRequest,
     state: web::Data<AppState<U, F>>,
 ) -> Result<HttpResponse, Error> {
+    // Every login started stores a flow state for 10 minutes: limited per address before anything else.
+    state.rate_limit.admit(state.trusted_proxies.client_address_of(&req)).await?;
     let params = web::Query::<LoginParams>::from_query(req.query_string())
         .map_err(|_| Error::InvalidInput { field: "query", reason: "is malformed" })?
         .into_inner();

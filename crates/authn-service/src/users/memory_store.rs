@@ -6,6 +6,7 @@
 use super::{ExternalIdentity, IdentityCreateConflict, User, UserStore};
 use crate::domain::{Email, UserId, Username};
 use crate::error::Error;
+use crate::hashing::PasswordHash;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -100,12 +101,25 @@ impl UserStore for MemoryUserStore {
     async fn set_disabled(&self, id: &UserId, disabled: bool) -> Result<bool, Error> {
         Ok(self.lock().by_id.get_mut(id).map(|user| user.disabled = disabled).is_some())
     }
+
+    async fn replace_password_hash(
+        &self,
+        id: &UserId,
+        current: &PasswordHash,
+        replacement: &PasswordHash,
+    ) -> Result<bool, Error> {
+        let mut accounts = self.lock();
+        let Some(user) = accounts.by_id.get_mut(id).filter(|user| user.password_hash.as_ref() == Some(current)) else {
+            return Ok(false);
+        };
+        user.password_hash = Some(replacement.clone());
+        Ok(true)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hashing::PasswordHash;
     use auth_proto::clock;
 
     fn user(name: &str) -> User {

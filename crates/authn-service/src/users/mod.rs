@@ -100,4 +100,13 @@ pub trait UserStore: Clone + Send + Sync + 'static {
 
     /// Sets or clears the disabled flag; `Ok(false)` when no such account exists.
     fn set_disabled(&self, id: &UserId, disabled: bool) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// Replaces the account's password hash by `replacement` if it is still `current` (a rehash with
+    /// today's argon2 parameters must not undo a password change made meanwhile); `Ok(false)` otherwise.
+    fn replace_password_hash(
+        &self,
+        id: &UserId,
+        current: &PasswordHash,
+        replacement: &PasswordHash,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
 }

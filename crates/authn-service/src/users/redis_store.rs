@@ -1,17 +1,23 @@
 //! Accounts in Redis.
 //!
-//! Keys:
-//! - `authn:user:{id}`: a hash with `id`, `username`, `password_hash` (absent for accounts without a
-//!   password), `email` (absent when none), `email_verified` (`1`, absent when not verified),
+//! Keys, all in one Redis Cluster hash slot (the `{users}` hash tag):
+//! - `authn:{users}:user:<id>`: a hash with `id`, `username`, `password_hash` (absent for accounts
+//!   without a password), `email` (absent when none), `email_verified` (`1`, absent when not verified),
 //!   `disabled` (`0`/`1`) and `created_at` (Unix seconds);
-//! - `authn:username:{lowercase username}`: the account's id;
-//! - `authn:identity:{issuer}:{subject}`: the id of the account an OpenID Connect identity belongs to
-//!   (the issuer's `%` and `:` percent-encoded, see [`ExternalIdentity::index_suffix`]);
-//! - `authn:email:{lowercase email}`: a set of the ids of the accounts with that email.
+//! - `authn:{users}:username:<lowercase username>`: the account's id;
+//! - `authn:{users}:identity:<issuer>:<subject>`: the id of the account an OpenID Connect identity
+//!   belongs to (the issuer's `%` and `:` percent-encoded, see [`ExternalIdentity::index_suffix`]);
+//! - `authn:{users}:email:<lowercase email>`: a set of the ids of the accounts with that email.
 //!
 //! Lua scripts take the username key (and the identity key) with `SET NX` and write the hash and the
 //! indexes in the same atomic step, so a username or an identity is never half-taken and two concurrent
-//! registrations or first logins cannot both win.
+//! registrations or first logins cannot both win. Redis Cluster runs a script only when all its keys
+//! share a slot, hence the one hash tag for every account key: the records are few and change rarely,
+//! so one slot (one node) holds them easily, while the busy keys (login counters, rate limits, SSO
+//! states) are single keys spread over the cluster. Every key a script touches is passed in `KEYS`.
+//!
+//! The first release used the same names without the `{users}:` tag (`authn:user:<id>`, ...);
+//! [`migrate_layout`] renames such keys once, at start.
 
 use super::{ExternalIdentity, IdentityCreateConflict, User, UserStore};
 use crate::domain::{Email, UserId, Username};
@@ -21,10 +27,16 @@ use redis_kit::RedisPool;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-pub const USER_KEY_PREFIX: &str = "authn:user:";
-pub const USERNAME_KEY_PREFIX: &str = "authn:username:";
-pub const IDENTITY_KEY_PREFIX: &str = "authn:identity:";
-pub const EMAIL_KEY_PREFIX: &str = "authn:email:";
+pub const USER_KEY_PREFIX: &str = "authn:{users}:user:";
+pub const USERNAME_KEY_PREFIX: &str = "authn:{users}:username:";
+pub const IDENTITY_KEY_PREFIX: &str = "authn:{users}:identity:";
+pub const EMAIL_KEY_PREFIX: &str = "authn:{users}:email:";
+/// Set once the first release's keys have been renamed, so that later starts skip the scan.
+pub const LAYOUT_KEY: &str = "authn:{users}:layout";
+/// The value of [`LAYOUT_KEY`] for this layout.
+const LAYOUT_VERSION: &str = "2";
+/// The first release's key prefixes, renamed by [`migrate_layout`].
+const FIRST_RELEASE_PREFIXES: [&str; 4] = ["authn:user:", "authn:username:", "authn:identity:", "authn:email:"];
 
 /// Stores a new account with its indexes, in one step. `KEYS[1]` the username key, `KEYS[2]` the user
 /// hash, then the identity key when `ARGV[2]` is `1` (an SSO account) and the email index when `ARGV[3]`
@@ -66,6 +78,19 @@ static LINK_IDENTITY: LazyLock<redis::Script> = LazyLock::new(|| {
         if not redis.call('SET', KEYS[2], ARGV[1], 'NX') then
             return 0
         end
+        return 1
+        ",
+    )
+});
+
+/// `KEYS[1]` the user hash: sets `password_hash` to `ARGV[2]` only while it is still `ARGV[1]`.
+static REPLACE_PASSWORD_HASH: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+        if redis.call('HGET', KEYS[1], 'password_hash') ~= ARGV[1] then
+            return 0
+        end
+        redis.call('HSET', KEYS[1], 'password_hash', ARGV[2])
         return 1
         ",
     )
@@ -305,6 +330,80 @@ impl UserStore for RedisUserStore {
             .await?;
         Ok(updated == 1)
     }
+
+    async fn replace_password_hash(
+        &self,
+        id: &UserId,
+        current: &PasswordHash,
+        replacement: &PasswordHash,
+    ) -> Result<bool, Error> {
+        let key = user_key(id);
+        let (current, replacement) = (current.as_str().to_owned(), replacement.as_str().to_owned());
+        let replaced: i64 = self
+            .pool
+            .run("replace_password_hash", |mut connection| async move {
+                REPLACE_PASSWORD_HASH.key(key).arg(current).arg(replacement).invoke_async(&mut connection).await
+            })
+            .await?;
+        Ok(replaced == 1)
+    }
+}
+
+/// Renames the first release's account keys (`authn:user:<id>`, ...) to this layout's
+/// (`authn:{users}:user:<id>`, ...), once: later starts find [`LAYOUT_KEY`] and do nothing. Replicas
+/// starting together may race; `RENAMENX` moves each key once and never overwrites a new one, and a
+/// key another replica moved first is skipped. The first release ran on a single Redis node only, so
+/// the old keys and the new ones are on one node and a rename between them is allowed.
+pub async fn migrate_layout(pool: &RedisPool) -> Result<u64, Error> {
+    let done: Option<String> = pool
+        .run("users_layout_check", |mut connection| async move {
+            redis::cmd("GET").arg(LAYOUT_KEY).query_async(&mut connection).await
+        })
+        .await?;
+    if done.is_some() {
+        return Ok(0);
+    }
+    let mut renamed = 0;
+    for prefix in FIRST_RELEASE_PREFIXES {
+        let mut cursor = 0_u64;
+        loop {
+            let (next, keys): (u64, Vec<String>) = pool
+                .run("users_layout_scan", |mut connection| async move {
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(format!("{prefix}*"))
+                        .arg("COUNT")
+                        .arg(1000)
+                        .query_async(&mut connection)
+                        .await
+                })
+                .await?;
+            for key in keys {
+                let Some(rest) = key.strip_prefix("authn:") else { continue };
+                let new_key = format!("authn:{{users}}:{rest}");
+                let moved: i64 = pool
+                    .run("users_layout_rename", |mut connection| async move {
+                        match redis::cmd("RENAMENX").arg(&key).arg(&new_key).query_async(&mut connection).await {
+                            // Another replica moved it first.
+                            Err(error) if error.to_string().contains("no such key") => Ok(0),
+                            other => other,
+                        }
+                    })
+                    .await?;
+                renamed += u64::try_from(moved).unwrap_or(0);
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+    }
+    pool.run("users_layout_mark", |mut connection| async move {
+        redis::cmd("SET").arg(LAYOUT_KEY).arg(LAYOUT_VERSION).query_async::<()>(&mut connection).await
+    })
+    .await?;
+    Ok(renamed)
 }
 
 #[cfg(test)]

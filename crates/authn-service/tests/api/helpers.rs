@@ -143,6 +143,8 @@ pub fn test_settings(redis_url: Option<String>, token_service_url: &str) -> Sett
         trusted_proxies: "127.0.0.1/32".parse::<TrustedProxies>().expect("valid"),
         hashing: HashingSettings { memory_kib: 1024, iterations: 1, parallelism: 1, max_concurrent: 2 },
         lockout: LockoutPolicy { max_failures: MAX_FAILURES, window: Duration::from_secs(60) },
+        // Off unless a test is about it: many tests register several users from one address.
+        rate_limit_per_minute: 0,
         oidc: OidcSettings::default(),
     }
 }

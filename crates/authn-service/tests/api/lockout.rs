@@ -1,6 +1,9 @@
-//! Login lockout: per username and per client address, 429 with `Retry-After` even for the right password.
+//! Login lockout: per username and per client address, 429 with `Retry-After` even for the right password;
+//! under concurrency and across replicas, at most `LOGIN_MAX_FAILURES` guesses are checked per window.
 
-use crate::helpers::{MAX_FAILURES, PASSWORD, header, problem, spawn_app, spawn_app_with};
+use crate::helpers::{
+    MAX_FAILURES, PASSWORD, TestApp, header, problem, spawn_app, spawn_app_with, start, test_settings,
+};
 use std::time::Duration;
 
 #[tokio::test]
@@ -97,4 +100,76 @@ async fn counters_live_in_redis_with_an_expiry() {
         let ttl: i64 = redis::cmd("PTTL").arg(key).query_async(&mut redis).await.expect("pttl");
         assert!(ttl > 0 && ttl <= 60_000, "{key}: {ttl}");
     }
+}
+
+/// Two replicas of the app over one Redis, each with its own pool and hashing threads.
+async fn two_replicas() -> (TestApp, String) {
+    let app = spawn_app().await;
+    let second = start(test_settings(Some(app.redis.url()), &app.token_service.url)).await;
+    (app, second)
+}
+
+/// A JSON login against the replica at `base`, from client address `from`.
+async fn login_at(app: &TestApp, base: &str, from: &str, username: &str, password: &str) -> u16 {
+    app.http
+        .post(format!("{base}/login"))
+        .header("X-Forwarded-For", from)
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+/// Forty guesses at once, alternately on each replica; the statuses they got.
+async fn simultaneous_guesses(app: &TestApp, second: &str, guess: impl Fn(usize) -> (String, String)) -> Vec<u16> {
+    let replies = (0..40).map(|n| {
+        let (from, username) = guess(n);
+        let base = if n % 2 == 0 { app.address.clone() } else { second.to_owned() };
+        async move { login_at(app, &base, &from, &username, "wrong password").await }
+    });
+    futures_util::future::join_all(replies).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_forty_simultaneous_guesses_for_one_username_on_two_replicas_only_the_limit_is_checked() {
+    let (app, second) = two_replicas().await;
+    app.register_user("alice").await;
+    // Each guess from its own address, so only the username's counter can refuse.
+    let statuses = simultaneous_guesses(&app, &second, |n| (format!("203.0.113.{}", 10 + n), "alice".to_owned())).await;
+    let checked = statuses.iter().filter(|status| **status == 401).count();
+    let refused = statuses.iter().filter(|status| **status == 429).count();
+    assert_eq!((checked, refused), (MAX_FAILURES as usize, 40 - MAX_FAILURES as usize), "{statuses:?}");
+    assert_eq!(login_at(&app, &second, "198.51.100.1", "alice", PASSWORD).await, 429, "locked on both replicas");
+    assert_eq!(login_at(&app, &app.address, "198.51.100.2", "alice", PASSWORD).await, 429);
+    assert!(app.token_service.mints().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_forty_simultaneous_guesses_from_one_address_on_two_replicas_only_the_limit_is_checked() {
+    let (app, second) = two_replicas().await;
+    app.register_user("alice").await;
+    let statuses = simultaneous_guesses(&app, &second, |n| ("198.51.100.7".to_owned(), format!("user{n}"))).await;
+    let checked = statuses.iter().filter(|status| **status == 401).count();
+    assert_eq!(checked, MAX_FAILURES as usize, "{statuses:?}");
+    assert!(statuses.iter().all(|status| *status == 401 || *status == 429), "{statuses:?}");
+    assert_eq!(login_at(&app, &second, "198.51.100.7", "alice", PASSWORD).await, 429);
+    // Only the address is locked: the account itself is fine from elsewhere.
+    assert_eq!(login_at(&app, &second, "198.51.100.8", "alice", PASSWORD).await, 200);
+}
+
+#[tokio::test]
+async fn a_right_password_gives_the_address_its_attempt_back() {
+    let app = spawn_app().await;
+    app.register_user("alice").await;
+    for attempt in 0..MAX_FAILURES - 1 {
+        assert_eq!(app.login_from("198.51.100.7", &format!("guess{attempt}"), "wrong password").await.status(), 401);
+    }
+    // Logging in to an own account does not reset the address's failures, but does not add one either.
+    for _ in 0..3 {
+        assert_eq!(app.login_from("198.51.100.7", "alice", PASSWORD).await.status(), 200);
+    }
+    assert_eq!(app.login_from("198.51.100.7", "guess-last", "wrong password").await.status(), 401);
+    assert_eq!(app.login_from("198.51.100.7", "alice", PASSWORD).await.status(), 429);
 }

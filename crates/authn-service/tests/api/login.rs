@@ -1,8 +1,11 @@
 //! `POST /login`.
 
-use crate::helpers::{PASSWORD, fixed_tokens, free_port, header, problem, spawn_app, spawn_app_with};
+use crate::helpers::{
+    PASSWORD, fixed_tokens, free_port, header, problem, spawn_app, spawn_app_with, start, test_settings,
+};
 use auth_proto::public::TokenResponse;
 use authn_service::client_ip::TrustedProxies;
+use serde_json::json;
 
 #[tokio::test]
 async fn a_json_login_returns_the_minted_tokens() {
@@ -110,7 +113,7 @@ async fn wrong_password_unknown_user_and_disabled_user_answer_alike() {
     app.register_user("bob").await;
     let mut redis = app.redis.client().await;
     let () = redis::cmd("HSET")
-        .arg(format!("authn:user:{alice}"))
+        .arg(format!("authn:{{users}}:user:{alice}"))
         .arg("disabled")
         .arg("1")
         .query_async::<i64>(&mut redis)
@@ -161,4 +164,39 @@ async fn a_missing_field_is_400() {
     let response =
         app.http.post(app.url("/login")).json(&serde_json::json!({"username": "alice"})).send().await.expect("request");
     assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
+async fn a_login_with_an_outdated_hash_stores_one_with_todays_parameters() {
+    let app = spawn_app().await;
+    let alice = app.register_user("alice").await;
+    let redis = app.redis.client().await;
+    let key = format!("authn:{{users}}:user:{alice}");
+    let stored = |mut redis: redis::aio::MultiplexedConnection| {
+        let key = key.clone();
+        async move {
+            redis::cmd("HGET").arg(key).arg("password_hash").query_async::<String>(&mut redis).await.expect("hget")
+        }
+    };
+    let old = stored(redis.clone()).await;
+    assert!(old.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{old}");
+
+    // The same Redis behind a replica configured with stronger parameters.
+    let mut settings = test_settings(Some(app.redis.url()), &app.token_service.url);
+    settings.hashing.iterations = 2;
+    let stronger = start(settings).await;
+    let login = |password: &'static str| {
+        let http = app.http.clone();
+        let url = format!("{stronger}/login");
+        async move {
+            http.post(url).json(&json!({"username": "alice", "password": password})).send().await.expect("request")
+        }
+    };
+    assert_eq!(login("wrong password").await.status(), 401);
+    assert_eq!(stored(redis.clone()).await, old, "a wrong password changes nothing");
+    assert_eq!(login(PASSWORD).await.status(), 200);
+    let fresh = stored(redis.clone()).await;
+    assert!(fresh.starts_with("$argon2id$v=19$m=1024,t=2,p=1$"), "{fresh}");
+    assert_eq!(login(PASSWORD).await.status(), 200, "the new hash verifies");
+    assert_eq!(stored(redis.clone()).await, fresh, "an up-to-date hash is left alone");
 }

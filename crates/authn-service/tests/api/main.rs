@@ -6,5 +6,6 @@ mod helpers;
 mod lockout;
 mod login;
 mod outage;
+mod rate_limit;
 mod register;
 mod stores;

@@ -7,10 +7,11 @@ use authn_service::error::Error;
 use authn_service::hashing::PasswordHash;
 use authn_service::lockout::memory_store::MemoryFailureStore;
 use authn_service::lockout::redis_store::RedisFailureStore;
-use authn_service::lockout::{FailureStore, FailureSubject, LockoutPolicy};
+use authn_service::lockout::{FailureStore, FailureSubject, LockoutPolicy, Reservation};
 use authn_service::oidc::flow_state::{FlowState, FlowStateStore, MemoryFlowStateStore, RedisFlowStateStore, StateKey};
+use authn_service::rate_limit::RateLimiter;
 use authn_service::users::memory_store::MemoryUserStore;
-use authn_service::users::redis_store::RedisUserStore;
+use authn_service::users::redis_store::{RedisUserStore, migrate_layout};
 use authn_service::users::{ExternalIdentity, IdentityCreateConflict, User, UserStore};
 use redis_kit::{RedisPool, RedisTimeouts};
 use std::time::Duration;
@@ -50,6 +51,15 @@ async fn user_store_contract(store: impl UserStore) {
     assert!(!store.find_by_id(&alice.id).await.expect("find").expect("exists").disabled);
     let stranger = UserId::generate();
     assert!(!store.set_disabled(&stranger, true).await.expect("no such user"));
+    assert_eq!(store.find_by_id(&stranger).await.expect("find"), None, "no half-account was created");
+
+    // A rehash replaces only the hash it was given.
+    let old = alice.password_hash.clone().expect("has one");
+    let fresh = PasswordHash::from_stored("$argon2id$v=19$m=16,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".to_owned());
+    assert!(store.replace_password_hash(&alice.id, &old, &fresh).await.expect("replace"));
+    assert_eq!(store.find_by_id(&alice.id).await.expect("find").expect("exists").password_hash, Some(fresh.clone()));
+    assert!(!store.replace_password_hash(&alice.id, &old, &old).await.expect("stale"), "changed meanwhile");
+    assert!(!store.replace_password_hash(&stranger, &old, &fresh).await.expect("no such user"));
     assert_eq!(store.find_by_id(&stranger).await.expect("find"), None, "no half-account was created");
 
     identity_contract(&store, &alice).await;
@@ -123,30 +133,56 @@ async fn identity_contract(store: &impl UserStore, alice: &User) {
 async fn failure_store_contract(store: impl FailureStore) {
     let alice = FailureSubject::Username(Username::parse("alice").expect("valid"));
     let address = FailureSubject::Address("203.0.113.9".parse().expect("ip"));
-    let both = [alice.clone(), address.clone()];
-    let counts = store.counts(&both).await.expect("counts");
-    assert!(counts.iter().all(|count| count.failures == 0));
-
     let policy = LockoutPolicy { max_failures: 3, window: Duration::from_secs(1) };
-    store.record(&both, policy).await.expect("record");
-    store.record(std::slice::from_ref(&address), policy).await.expect("record");
-    let counts = store.counts(&both).await.expect("counts");
-    assert_eq!((counts[0].failures, counts[1].failures), (1, 2));
-    assert!(counts.iter().all(|count| count.resets_in > Duration::ZERO && count.resets_in <= policy.window));
+    let refused = |reservation: Reservation| match reservation {
+        Reservation::Refused { resets_in } => resets_in,
+        Reservation::Granted => panic!("expected a refusal"),
+    };
 
+    for _ in 0..3 {
+        assert_eq!(store.reserve(&alice, policy).await.expect("reserve"), Reservation::Granted);
+    }
+    let left = refused(store.reserve(&alice, policy).await.expect("reserve"));
+    assert!(left > Duration::ZERO && left <= policy.window, "{left:?}");
+    store.give_back(&alice).await.expect("give back");
+    assert_eq!(store.reserve(&alice, policy).await.expect("reserve"), Reservation::Granted, "one came back");
+    refused(store.reserve(&alice, policy).await.expect("reserve"));
     store.clear(&alice).await.expect("clear");
-    assert_eq!(store.counts(&both).await.expect("counts")[0].failures, 0);
+    assert_eq!(store.reserve(&alice, policy).await.expect("reserve"), Reservation::Granted, "cleared");
+    // Giving back never goes below zero: three more are still there after extra give-backs.
+    for _ in 0..3 {
+        store.give_back(&address).await.expect("give back");
+    }
 
-    // The failure that reaches the limit restarts the window: the lockout lasts a full window.
+    // The attempt that reaches the limit restarts the window: the lockout lasts a full window.
+    store.reserve(&address, policy).await.expect("reserve");
+    store.reserve(&address, policy).await.expect("reserve");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    store.record(std::slice::from_ref(&address), policy).await.expect("record");
-    let locked = store.counts(std::slice::from_ref(&address)).await.expect("counts")[0];
-    assert_eq!(locked.failures, 3);
-    assert!(locked.resets_in > Duration::from_millis(900), "{locked:?}");
+    assert_eq!(store.reserve(&address, policy).await.expect("reserve"), Reservation::Granted);
+    assert!(refused(store.reserve(&address, policy).await.expect("reserve")) > Duration::from_millis(900));
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(store.counts(&both).await.expect("counts")[1].failures, 3, "past the first window, still locked");
+    refused(store.reserve(&address, policy).await.expect("reserve"));
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(store.counts(&both).await.expect("counts")[1].failures, 0, "the lockout window passed");
+    assert_eq!(store.reserve(&address, policy).await.expect("reserve"), Reservation::Granted, "window passed");
+}
+
+/// Forty simultaneous reservations for one subject, half through each of two stores over one backend
+/// (two replicas): exactly the limit are granted.
+async fn concurrent_reservations(first: impl FailureStore, second: impl FailureStore) {
+    let alice = FailureSubject::Username(Username::parse("alice").expect("valid"));
+    let policy = LockoutPolicy { max_failures: 5, window: Duration::from_secs(60) };
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let (first, second, alice) = (first.clone(), second.clone(), alice.clone());
+        tasks.push(tokio::spawn(async move {
+            if n % 2 == 0 { first.reserve(&alice, policy).await } else { second.reserve(&alice, policy).await }
+        }));
+    }
+    let mut granted = 0;
+    for task in tasks {
+        granted += usize::from(task.await.expect("joined").expect("reserve") == Reservation::Granted);
+    }
+    assert_eq!(granted, 5);
 }
 
 fn redis_pool(redis: &TestRedis) -> RedisPool {
@@ -173,6 +209,50 @@ async fn the_memory_failure_store_keeps_the_contract() {
 async fn the_redis_failure_store_keeps_the_contract() {
     let redis = TestRedis::start().await;
     failure_store_contract(RedisFailureStore::new(redis_pool(&redis))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_reservations_never_exceed_the_limit_in_redis_across_pools() {
+    let redis = TestRedis::start().await;
+    concurrent_reservations(RedisFailureStore::new(redis_pool(&redis)), RedisFailureStore::new(redis_pool(&redis)))
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_reservations_never_exceed_the_limit_in_memory() {
+    let store = MemoryFailureStore::default();
+    concurrent_reservations(store.clone(), store).await;
+}
+
+/// Two limiters over one backend (two replicas) share one count per address.
+async fn rate_limit_contract(first: RateLimiter, second: RateLimiter) {
+    let address = Some("203.0.113.9".parse().expect("ip"));
+    for n in 0..4 {
+        let limiter = if n % 2 == 0 { &first } else { &second };
+        limiter.admit(address).await.expect("within the limit");
+    }
+    for limiter in [&first, &second] {
+        match limiter.admit(address).await {
+            Err(Error::RateLimited { retry_after_seconds }) => assert!((59..=60).contains(&retry_after_seconds)),
+            other => panic!("expected a 429, got {other:?}"),
+        }
+    }
+    first.admit(Some("203.0.113.10".parse().expect("ip"))).await.expect("another address");
+}
+
+#[tokio::test]
+async fn the_redis_rate_limit_is_shared_by_replicas() {
+    let redis = TestRedis::start().await;
+    rate_limit_contract(RateLimiter::redis(redis_pool(&redis), 4), RateLimiter::redis(redis_pool(&redis), 4)).await;
+    let mut client = redis.client().await;
+    let ttl: i64 = redis::cmd("PTTL").arg("authn:rate-limit:203.0.113.9").query_async(&mut client).await.expect("pttl");
+    assert!(ttl > 0 && ttl <= 60_000, "the counter expires with its window: {ttl}");
+}
+
+#[tokio::test]
+async fn the_memory_rate_limit_keeps_the_contract() {
+    let limiter = RateLimiter::memory(4);
+    rate_limit_contract(limiter.clone(), limiter).await;
 }
 
 #[tokio::test]
@@ -237,4 +317,56 @@ async fn the_redis_flow_state_store_keeps_the_contract() {
         RedisFlowStateStore::with_ttl(pool, Duration::from_millis(200)),
     )
     .await;
+}
+
+#[tokio::test]
+async fn the_first_releases_account_keys_are_renamed_once_and_found_again() {
+    let redis = TestRedis::start().await;
+    let mut client = redis.client().await;
+    let id = UserId::generate();
+    // An account as the first release wrote it.
+    let () = redis::pipe()
+        .cmd("HSET")
+        .arg(format!("authn:user:{id}"))
+        .arg(&[("id", id.to_string()), ("username", "alice".to_owned()), ("disabled", "0".to_owned())])
+        .arg(&[("created_at", "1700000000"), ("email", "alice@example.com")])
+        .ignore()
+        .cmd("SET")
+        .arg("authn:username:alice")
+        .arg(id.to_string())
+        .ignore()
+        .cmd("SET")
+        .arg("authn:identity:https%3A//idp.example.com:248289761001")
+        .arg(id.to_string())
+        .ignore()
+        .cmd("SADD")
+        .arg("authn:email:alice@example.com")
+        .arg(id.to_string())
+        .ignore()
+        .cmd("SET")
+        .arg("authn:login-failures:user:alice")
+        .arg(1)
+        .ignore()
+        .query_async(&mut client)
+        .await
+        .expect("seed");
+    let pool = redis_pool(&redis);
+    assert_eq!(migrate_layout(&pool).await.expect("migrate"), 4);
+    let store = RedisUserStore::new(pool.clone());
+    let found = store.find_by_username(&Username::parse("Alice").expect("valid")).await.expect("find");
+    assert_eq!(found.map(|user| user.id), Some(id));
+    let identity =
+        ExternalIdentity { issuer: "https://idp.example.com".to_owned(), subject: "248289761001".to_owned() };
+    assert_eq!(store.find_by_identity(&identity).await.expect("find").map(|user| user.id), Some(id));
+    let by_email = store.find_by_email(&Email::parse("alice@example.com").expect("valid")).await.expect("find");
+    assert_eq!(by_email.len(), 1);
+    let mut old: Vec<String> = redis::cmd("KEYS").arg("authn:user*").query_async(&mut client).await.expect("keys");
+    old.sort();
+    assert!(old.is_empty(), "no first-release key is left: {old:?}");
+    let counter: i64 =
+        redis::cmd("GET").arg("authn:login-failures:user:alice").query_async(&mut client).await.expect("get");
+    assert_eq!(counter, 1, "login counters keep their names");
+    // Done once: a later start renames nothing, even a key that looks old.
+    let () = redis::cmd("SET").arg("authn:username:bob").arg("x").query_async(&mut client).await.expect("set");
+    assert_eq!(migrate_layout(&pool).await.expect("migrate"), 0);
 }
