@@ -32,30 +32,16 @@ else
     cargo build --release --bins -p token-service -p session-service -p authn-service
 fi
 
-free_port() {
-    local port
-    while :; do
-        port=$((20000 + RANDOM % 12000))
-        (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-    done
-}
+# shellcheck source=lib/local-processes.sh
+source scripts/lib/local-processes.sh
 
 redis_port=$(free_port)
 token_port=$(free_port)
 session_port=$(free_port)
 authn_port=$(free_port)
 internal_token="bench-internal-token-$(date +%s%N)-0123456789abcdef"
-work_dir=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work_dir"
-}
-trap cleanup EXIT
 
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work_dir/redis.log" 2>&1 &
-pids+=($!)
+start_redis "$redis_port"
 "$bin_dir/token-service" keys generate --algorithm EdDSA >"$work_dir/key.pem"
 
 export APP_ENV=prod RUST_LOG=error INTERNAL_API_TOKEN="$internal_token"
@@ -73,12 +59,7 @@ LISTEN_ADDR="127.0.0.1:$authn_port" REDIS_URL="redis://127.0.0.1:$redis_port" AL
 authn_pid=$!
 pids+=($authn_pid)
 
-for port in "$token_port" "$session_port" "$authn_port"; do
-    for _ in $(seq 1 100); do
-        curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null && break
-        sleep 0.1
-    done
-done
+wait_ready "$token_port" "$session_port" "$authn_port"
 
 # User ids are UUIDs (the token service refuses anything else).
 user_id=$(cat /proc/sys/kernel/random/uuid)

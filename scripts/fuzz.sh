@@ -46,22 +46,8 @@ if ! cmp -s "$REQUIREMENTS" "$VENV/.requirements"; then
     cp "$REQUIREMENTS" "$VENV/.requirements"
 fi
 
-free_port() {
-    local port
-    while :; do
-        port=$((20000 + RANDOM % 12000))
-        (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-    done
-}
-
-work_dir=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work_dir"
-}
-trap cleanup EXIT
+# shellcheck source=lib/local-processes.sh
+source scripts/lib/local-processes.sh
 
 redis_port=$(free_port)
 authn_port=$(free_port)
@@ -69,8 +55,7 @@ token_port=$(free_port)
 session_port=$(free_port)
 internal_token="fuzz-internal-token-$(date +%s%N)-0123456789abcdef"
 
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work_dir/redis.log" 2>&1 &
-pids+=($!)
+start_redis "$redis_port"
 "$bin_dir/token-service" keys generate --algorithm EdDSA >"$work_dir/key.pem"
 
 export APP_ENV=prod RUST_LOG=warn INTERNAL_API_TOKEN="$internal_token"
@@ -88,17 +73,7 @@ LISTEN_ADDR="127.0.0.1:$session_port" REDIS_URL="redis://127.0.0.1:$redis_port" 
     JWKS_URL="http://127.0.0.1:$token_port/.well-known/jwks.json" "$bin_dir/session-service" >"$work_dir/session.log" 2>&1 &
 pids+=($!)
 
-for port in "$authn_port" "$token_port" "$session_port"; do
-    for _ in $(seq 1 150); do
-        curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null && break
-        sleep 0.1
-    done
-    curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" || {
-        echo "error: the service on port $port is not ready; its logs:" >&2
-        tail -n 20 "$work_dir"/*.log >&2
-        exit 1
-    }
-done
+wait_ready "$authn_port" "$token_port" "$session_port"
 
 # A real user and a real login: the access token the `bearer` scheme gets.
 password="fuzz-password-$(date +%s%N)"

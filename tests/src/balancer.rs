@@ -5,11 +5,11 @@
 
 use std::fs::File;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::gateway::nginx_binary;
+use crate::child_start::{read_log, wait_accepting};
+use crate::gateway::{nginx_binary, temp_paths};
 use test_support::{ChildGroup, GroupCommand};
-use tokio::net::TcpStream;
 
 /// How long nginx may take to accept connections after it was spawned.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -30,10 +30,7 @@ impl RoundRobin {
     fn conf(replica_ports: &[u16], port: u16, dir: &std::path::Path) -> String {
         let servers: String =
             replica_ports.iter().map(|replica| format!("        server 127.0.0.1:{replica} max_fails=0;\n")).collect();
-        let temp: String = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
-            .iter()
-            .map(|kind| format!("    {kind}_temp_path {};\n", dir.join(format!("{kind}_temp")).display()))
-            .collect();
+        let temp = temp_paths(dir);
         let pid = dir.join("nginx.pid").display().to_string();
         format!(
             r#"worker_processes 1;
@@ -83,24 +80,7 @@ http {{
     }
 
     async fn wait_accepting(&mut self) {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if let Some(child) = self.child.as_mut()
-                && let Ok(Some(status)) = child.try_wait()
-            {
-                self.child = None;
-                panic!("nginx (balancer) exited with {status} during start; its log:\n{}", self.log());
-            }
-            if TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "nginx (balancer) did not accept within {START_TIMEOUT:?}:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_accepting(&mut self.child, self.port, "nginx (balancer)", START_TIMEOUT, &self.log_path).await;
     }
 
     pub fn port(&self) -> u16 {
@@ -112,7 +92,7 @@ http {{
     }
 
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log_path).unwrap_or_else(|err| format!("(no log: {err})"))
+        read_log(&self.log_path)
     }
 }
 

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::child_start::{read_log, wait_accepting};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -86,7 +87,8 @@ pub fn render(conf: &str, upstreams: &Upstreams, port: u16, dir: &Path) -> Strin
     rendered
 }
 
-fn temp_paths(dir: &Path) -> String {
+/// nginx's temp directories inside `dir`, so that it writes nothing outside the test's temp dir.
+pub(crate) fn temp_paths(dir: &Path) -> String {
     ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
         .iter()
         .map(|kind| format!("    {kind}_temp_path {};\n", dir.join(format!("{kind}_temp")).display()))
@@ -177,25 +179,7 @@ impl Gateway {
     }
 
     async fn wait_accepting(&mut self) {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if let Some(child) = self.child.as_mut()
-                && let Ok(Some(status)) = child.try_wait()
-            {
-                self.child = None;
-                panic!("nginx exited with {status} during start; its log:\n{}", self.log());
-            }
-            if TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "nginx did not accept connections on port {} within {START_TIMEOUT:?}; its log:\n{}",
-                self.port,
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_accepting(&mut self.child, self.port, "nginx", START_TIMEOUT, &self.log_path).await;
     }
 
     /// A client of the platform's public routes whose three base URLs are all the gateway.
@@ -228,7 +212,7 @@ impl Gateway {
 
     /// nginx's access and error log so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log_path).unwrap_or_else(|err| format!("(no log: {err})"))
+        read_log(&self.log_path)
     }
 
     /// Sends `request_target` byte for byte (no URL normalisation, unlike reqwest), and returns the

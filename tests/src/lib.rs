@@ -11,6 +11,7 @@ pub mod api;
 pub mod balancer;
 pub mod binaries;
 pub mod checks;
+pub mod child_start;
 pub mod gateway;
 pub mod jwt;
 pub mod oauth2_http;

@@ -2,7 +2,7 @@
 //! for the test by the `openssl` command-line tool (the product itself uses rustls only; no Rust crate
 //! for certificate generation is available offline here). Optionally with a password.
 
-use crate::redis_node::{Node, os_args, start_node};
+use crate::redis_node::{Node, base_args, os_args, start_node};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -29,20 +29,14 @@ impl TlsRedisServer {
         let password_owned = password.map(str::to_owned);
         let node =
             start_node("redis-server", dir.path(), "tls-redis", &cli_tls_with_auth(&cli_tls, password), |port| {
-                let mut args = os_args([
-                    "--port".to_owned(),
-                    "0".into(),
-                    "--tls-port".into(),
+                // Plain TCP off (`--port 0`): every client must come through TLS.
+                let mut args = base_args(0);
+                args.extend(os_args([
+                    "--tls-port".to_owned(),
                     port.to_string(),
-                    "--bind".into(),
-                    "127.0.0.1".into(),
-                    "--save".into(),
-                    String::new(),
-                    "--appendonly".into(),
-                    "no".into(),
                     "--tls-auth-clients".into(),
                     "no".into(),
-                ]);
+                ]));
                 args.extend([
                     OsString::from("--tls-cert-file"),
                     certs.join("server.pem").into(),
