@@ -16,7 +16,7 @@ async fn readyz_checks_redis_and_reports_the_token_service() {
     let response = app.http.get(app.url("/readyz")).send().await.expect("request");
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("json");
-    assert_eq!(body["checks"], serde_json::json!([{"name": "redis", "ok": true}]), "{body}");
+    assert_eq!(body["checks"], serde_json::json!([{"name": "redis", "ok": true, "detail": "standalone"}]), "{body}");
     assert_eq!(body["peers"], serde_json::json!([{"name": "token service", "ok": true}]), "{body}");
 }
 
@@ -29,7 +29,7 @@ async fn readyz_stays_200_reporting_the_token_service_down() {
     let response = app.http.get(app.url("/readyz")).send().await.expect("request");
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("json");
-    assert_eq!(body["checks"], serde_json::json!([{"name": "redis", "ok": true}]), "{body}");
+    assert_eq!(body["checks"], serde_json::json!([{"name": "redis", "ok": true, "detail": "standalone"}]), "{body}");
     assert_eq!(body["peers"], serde_json::json!([{"name": "token service", "ok": false}]), "{body}");
 }
 
