@@ -2,7 +2,9 @@
 //! (`oidc-provider` under Node), driven through its login and consent pages as a browser would.
 
 use e2e_tests::api::{Api, Reply};
-use e2e_tests::checks::{assert_problem, assert_unauthorized, assert_unavailable, sample, token_response};
+use e2e_tests::checks::{
+    assert_problem, assert_unauthorized, assert_unavailable, sample, state_cookie, token_response,
+};
 use e2e_tests::jwt;
 use e2e_tests::oidc_provider::{Browser, Consent, OidcProvider, ProviderOptions};
 use e2e_tests::otlp::OtlpReceiver;
@@ -21,16 +23,6 @@ const FRONTEND: &str = "https://app.example.test/sso/done";
 struct Callback {
     url: String,
     cookie: String,
-}
-
-/// The `name=value` of the SSO state cookie a `/oauth/login` answer sets.
-fn state_cookie(reply: &Reply) -> String {
-    let cookies: Vec<&str> = reply.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).collect();
-    let cookie = cookies
-        .iter()
-        .find(|cookie| cookie.starts_with("authn_sso_"))
-        .unwrap_or_else(|| panic!("no SSO state cookie in {cookies:?}: {reply}"));
-    cookie.split(';').next().unwrap_or_default().trim().to_owned()
 }
 
 /// A platform whose authn has the provider `default` (and maybe more) configured.

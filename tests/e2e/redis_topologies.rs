@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use e2e_tests::api::{Api, Tokens};
-use e2e_tests::checks::{assert_invalid_token, assert_problem, assert_unauthorized, token_response};
+use e2e_tests::checks::{assert_invalid_token, assert_problem, assert_unauthorized, state_cookie, token_response};
 use e2e_tests::oidc_provider::{Browser, Consent, OidcProvider, ProviderOptions};
 use e2e_tests::platform::{Platform, PlatformBuilder, Service};
 use serde_json::json;
@@ -144,11 +144,15 @@ async fn core_flows(platform: &Platform, callback: &str, users: usize, cluster: 
     let url = Browser::new().sign_in(&location, "jane", Consent::Grant, callback).await;
     let base = api.url(Service::Authn, "");
     let path = url.strip_prefix(&base).unwrap_or_else(|| panic!("{url} is not at authn"));
-    let reply = api.get(Service::Authn, path).await;
+    // The browser that started the login sends its state cookie back.
+    let cookie = state_cookie(&authorization);
+    let callback = || api.send(api.request(reqwest::Method::GET, Service::Authn, path).header("cookie", &cookie));
+    let reply = callback().await;
     reply.expect_status(200);
     let sso = token_response(&reply);
     api.session_verify(&sso.access_token).await.expect_status(200);
-    assert_problem(&api.get(Service::Authn, path).await, 400);
+    // Single-use: the same browser replaying the callback is refused.
+    assert_problem(&callback().await, 400);
 }
 
 #[tokio::test]

@@ -104,3 +104,14 @@ pub fn sample(metrics: &str, series: &str) -> f64 {
         .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.trim().parse::<f64>().ok()))
         .unwrap_or(0.0)
 }
+
+/// The `name=value` of the SSO state cookie a `/oauth/login` answer sets, which the browser sends back
+/// to the callback.
+pub fn state_cookie(reply: &Reply) -> String {
+    let cookies: Vec<&str> = reply.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).collect();
+    let cookie = cookies
+        .iter()
+        .find(|cookie| cookie.starts_with("authn_sso_"))
+        .unwrap_or_else(|| panic!("no SSO state cookie in {cookies:?}: {reply}"));
+    cookie.split(';').next().unwrap_or_default().trim().to_owned()
+}
