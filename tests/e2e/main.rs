@@ -7,6 +7,7 @@
 
 mod administration;
 mod bad_input;
+mod caddy_gateway;
 mod concurrency;
 mod forged_tokens;
 mod gateway;
