@@ -2,12 +2,12 @@
 
 CARGO ?= cargo
 
-.PHONY: help run build test lint docs bench clean check-redis check-nginx check-deploy oidc-provider fuzz
+.PHONY: help run build test lint docs bench clean check-redis check-nginx check-caddy check-deploy oidc-provider fuzz
 
 help:
 	@echo "make run    - build the three services (debug) and run them with APP_ENV=dev on 8081/8082/8083"
 	@echo "make build  - build the whole workspace (debug)"
-	@echo "make test   - build the service binaries, then run every test of the workspace (needs redis-server, nginx, node, npm)"
+	@echo "make test   - build the service binaries, then run every test of the workspace (needs redis-server, nginx, caddy, node, npm)"
 	@echo "make lint   - rustfmt check and clippy with warnings denied"
 	@echo "make docs   - regenerate docs/openapi/*.json and docs/api.md from the services' OpenAPI documents"
 	@echo "make fuzz   - Schemathesis against each service's /openapi.json, about 3 minutes (part of make test; Python venv in .venv-fuzz/)"
@@ -23,10 +23,11 @@ build:
 	$(CARGO) build --workspace --all-targets
 
 # The end-to-end tests (tests/) start their own redis-server on a free port and the service
-# binaries from target/debug, so the binaries are built first; the gateway tests also start nginx.
+# binaries from target/debug, so the binaries are built first; the gateway tests also start nginx
+# and Caddy.
 # The single sign-on tests also start a real OpenID Connect provider (tests/oidc, npm `oidc-provider`).
 # Then the OpenAPI fuzzer runs against the same binaries (scripts/fuzz.sh).
-test: check-redis check-nginx oidc-provider
+test: check-redis check-nginx check-caddy oidc-provider
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace --no-fail-fast
 	./scripts/fuzz.sh
@@ -65,6 +66,21 @@ check-nginx:
 		else \
 			echo "error: nginx is not installed; the gateway tests start a real nginx."; \
 			echo "hint: on Debian/Ubuntu run: apt-get install -y nginx (or set NGINX to its path)"; \
+			exit 1; \
+		fi; }
+
+# The second gateway's tests run Debian's caddy (/usr/bin/caddy) with deploy/gateway/Caddyfile, installed
+# when missing as root like nginx. The package's own service is not started (policy-rc.d), and the
+# tests' Caddy binds only a free port on 127.0.0.1, with no admin endpoint and no certificates.
+check-caddy:
+	@command -v caddy >/dev/null 2>&1 || test -x /usr/bin/caddy || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "caddy is missing: installing the Debian package for the Caddy gateway tests"; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends caddy \
+			|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends caddy; }; \
+		else \
+			echo "error: caddy is not installed; the Caddy gateway tests start a real caddy."; \
+			echo "hint: on Debian/Ubuntu run: apt-get install -y caddy (or set CADDY to its path)"; \
 			exit 1; \
 		fi; }
 

@@ -7,6 +7,8 @@
 
 mod administration;
 mod bad_input;
+mod caddy_gateway;
+mod codeowners;
 mod concurrency;
 mod forged_tokens;
 mod gateway;

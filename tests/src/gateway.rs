@@ -218,20 +218,7 @@ impl Gateway {
     /// Sends `request_target` byte for byte (no URL normalisation, unlike reqwest), and returns the
     /// status and the body of the answer.
     pub async fn raw_get(&self, request_target: &str) -> RawReply {
-        let request =
-            format!("GET {request_target} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n", self.port);
-        let exchange = async {
-            let mut stream = TcpStream::connect(("127.0.0.1", self.port)).await?;
-            stream.write_all(request.as_bytes()).await?;
-            let mut answer = Vec::new();
-            stream.read_to_end(&mut answer).await?;
-            Ok::<_, std::io::Error>(answer)
-        };
-        let answer = tokio::time::timeout(Duration::from_secs(10), exchange)
-            .await
-            .unwrap_or_else(|_| panic!("GET {request_target} through the gateway timed out"))
-            .unwrap_or_else(|err| panic!("GET {request_target} through the gateway failed: {err}"));
-        RawReply::parse(request_target, &String::from_utf8_lossy(&answer))
+        raw_get(self.port, request_target).await
     }
 
     /// Stops nginx: a fast shutdown through its pid file, so that it finishes its log; after a few
@@ -316,7 +303,25 @@ impl GatewayTls {
     }
 }
 
-/// An answer read off the wire by [`Gateway::raw_get`].
+/// Sends `GET request_target` byte for byte to a gateway on `port` (no URL normalisation, unlike
+/// reqwest), and returns the answer.
+pub async fn raw_get(port: u16, request_target: &str) -> RawReply {
+    let request = format!("GET {request_target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    let exchange = async {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
+        stream.write_all(request.as_bytes()).await?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await?;
+        Ok::<_, std::io::Error>(answer)
+    };
+    let answer = tokio::time::timeout(Duration::from_secs(10), exchange)
+        .await
+        .unwrap_or_else(|_| panic!("GET {request_target} through the gateway timed out"))
+        .unwrap_or_else(|err| panic!("GET {request_target} through the gateway failed: {err}"));
+    RawReply::parse(request_target, &String::from_utf8_lossy(&answer))
+}
+
+/// An answer read off the wire by [`raw_get`].
 #[derive(Debug, Clone)]
 pub struct RawReply {
     pub request_target: String,
