@@ -34,8 +34,8 @@ test: check-redis check-nginx oidc-provider
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace --no-fail-fast
 	./scripts/fuzz.sh
-	@if command -v podman >/dev/null 2>&1; then ./scripts/image-test.sh; \
-	else echo "skipped: images built and run (podman is not installed; .ci/run installs it)"; fi
+	@if command -v podman >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then timeout 10m ./scripts/image-test.sh; \
+	else echo "skipped: images built and run (needs podman, run as root as in CI; .ci/run installs it)"; fi
 
 # Schemathesis against each service's own /openapi.json: no 5xx, every answer as documented. Bounded
 # (FUZZ_SECONDS per service, default 50); needs the binaries built (`cargo build --workspace --bins`).
@@ -109,7 +109,7 @@ $(addprefix image-,$(SERVICES)): image-%:
 # the stack run from them (scripts/image-test.sh; needs podman, runc, mmdebstrap as .ci/run installs).
 test-images:
 	$(CARGO) build --bins -p authn-service -p token-service -p session-service
-	./scripts/image-test.sh
+	timeout 10m ./scripts/image-test.sh
 
 # Accept the current internal API as the released contract the compatibility check compares against.
 snapshot-openapi:

@@ -43,6 +43,14 @@ pod() {
         --cgroup-manager cgroupfs "$@"
 }
 
+# A build cut short (a timeout, Ctrl-C) leaves buildah's working containers in the storage: full copies
+# of the image with vfs. Removed before building and again on exit.
+remove_build_leftovers() {
+    pod ps -a --external --format '{{.ID}} {{.Names}}' 2>/dev/null \
+        | awk '$2 ~ /working-container$/ {print $1}' \
+        | while read -r id; do pod rm -f "$id" >/dev/null 2>&1 || true; done
+}
+
 WORK="$(mktemp -d)"
 SUFFIX="$$"
 REDIS_PID=""
@@ -55,11 +63,16 @@ cleanup() {
         fi
         pod rm -f -t 2 "image-test-$service-$SUFFIX" >/dev/null 2>&1 || true
     done
+    # A build cut short leaves buildah's working containers (full copies, with vfs) in the storage.
+    remove_build_leftovers
     if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; fi
     rm -rf "$WORK"
     exit "$status"
 }
 trap cleanup EXIT
+# A timeout or Ctrl-C still removes the containers and the Redis (bash runs the EXIT trap on exit).
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 step "base image"
 if ! pod image exists "$BASE_IMAGE"; then
@@ -73,6 +86,7 @@ fi
 echo "ok: $BASE_IMAGE"
 
 step "build the images (Dockerfile, BINARIES=prebuilt)"
+remove_build_leftovers
 mkdir -p "$WORK/context"
 for service in "${SERVICES[@]}"; do
     cp "$TARGET_DIR/debug/$service-service" "$WORK/context/"
