@@ -96,13 +96,15 @@ bench:
 
 # One image per service, tagged with its crate's version: each service is built and released on its
 # own. CONTAINER_ENGINE=podman works too; both need the registry base images (see the Dockerfile).
+# BINARIES=builder is the default, passed anyway: podman 4.3 (buildah 1.28) skips the builder stage as
+# unused when the stage name comes only from the ARG's default, then fails on `FROM builder`.
 CONTAINER_ENGINE ?= docker
 SERVICES := authn token session
 
 images: $(addprefix image-,$(SERVICES))
 
 $(addprefix image-,$(SERVICES)): image-%:
-	$(CONTAINER_ENGINE) build -f deploy/docker/Dockerfile --target $*-service \
+	$(CONTAINER_ENGINE) build -f deploy/docker/Dockerfile --target $*-service --build-arg BINARIES=builder \
 		-t auth-platform/$*-service:$$(./scripts/service-version.sh $*) .
 
 # The images built here, without a registry: podman, an mmdebstrap base and the debug binaries, then
