@@ -12,6 +12,7 @@
 #   4. checkov on the rendered manifests and on the Dockerfiles; any finding fails, unless skipped
 #      in the manifest itself with a reason (checkov.io/skipN annotations, `# checkov:skip=` lines)
 #   5. the Grafana dashboard is JSON with the shape Grafana imports
+#   6. each service's image tag in compose, .env.example and k8s follows its crate's own version
 # Tools come from PyPI, pinned in scripts/deploy-requirements.txt, in a venv (.venv-deploy/ or
 # $DEPLOY_VENV) that is reused while the requirements file is unchanged.
 set -euo pipefail
@@ -97,5 +98,8 @@ step "checkov"
 
 step "Grafana dashboard"
 "$BIN/python" scripts/check_dashboard.py deploy/grafana/auth-platform.json
+
+step "image tags follow the service versions"
+"$BIN/python" scripts/check_versions.py
 
 step "all deployment checks passed"

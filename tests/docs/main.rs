@@ -10,9 +10,20 @@
 //! UPDATE_DOCS=1 cargo test -p e2e-tests --test docs    # or: make docs
 //! ```
 //!
+//! The internal API (`/internal/` routes) is also held to the last released contract: the documents
+//! in `docs/openapi/snapshots/` are the services as last released, and
+//! `the_internal_api_keeps_compatible_with_the_released_snapshots` fails on a change that would break a
+//! peer one release behind (`compat.rs` says which changes those are). When such a change is meant
+//! (the peers are released with it), record the new contract on purpose:
+//!
+//! ```sh
+//! UPDATE_SNAPSHOTS=1 cargo test -p e2e-tests --test docs internal_api    # or: make snapshot-openapi
+//! ```
+//!
 //! What an OpenAPI document cannot say (settings, token formats, error conventions) is in
 //! `docs/contract.md`, written by hand.
 
+mod compat;
 mod markdown;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +32,9 @@ use serde_json::{Map, Value};
 
 /// The command that regenerates the files, for the failure message.
 const REGENERATE: &str = "UPDATE_DOCS=1 cargo test -p e2e-tests --test docs";
+
+/// The command that records the current documents as the released contract, for the failure message.
+const RESNAPSHOT: &str = "UPDATE_SNAPSHOTS=1 cargo test -p e2e-tests --test docs internal_api";
 
 /// A service's name and its OpenAPI document.
 #[derive(Debug)]
@@ -71,13 +85,56 @@ fn first_difference(committed: &str, generated: &str) -> String {
     }
 }
 
-#[test]
-fn the_committed_api_reference_matches_the_services() {
-    let services = [
+/// Each service's document as its code generates it now.
+fn current_documents() -> [ServiceDocument; 3] {
+    [
         served("authn", authn_service::openapi::rendered()),
         served("token", token_service::openapi::rendered()),
         served("session", session_service::openapi::rendered()),
-    ];
+    ]
+}
+
+/// Whether an `UPDATE_*` variable asks the test to write its files instead of checking them.
+fn updating(variable: &str) -> bool {
+    std::env::var_os(variable).is_some_and(|value| !value.is_empty() && value != "0")
+}
+
+#[test]
+fn the_internal_api_keeps_compatible_with_the_released_snapshots() {
+    let root = workspace_root();
+    let mut failures = Vec::new();
+    for service in current_documents() {
+        let path = root.join(format!("docs/openapi/snapshots/{}.json", service.name));
+        if updating("UPDATE_SNAPSHOTS") {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let text = serde_json::to_string_pretty(&service.document).unwrap() + "\n";
+            std::fs::write(&path, text).unwrap_or_else(|err| panic!("write {}: {err}", path.display()));
+            continue;
+        }
+        let released: Value = match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display())),
+            Err(err) => {
+                failures.push(format!("{}: {err}", path.display()));
+                continue;
+            }
+        };
+        for change in compat::breaking_changes(&released, &service.document) {
+            failures.push(format!("{}: {change}", service.name));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "the internal API breaks its released contract (docs/openapi/snapshots/), so a peer one release \
+         behind would fail against it:\n  {}\nmake the change additive (a new optional field, a new route), \
+         or, if the break is meant and the peers are released with it, record the new contract with \
+         `{RESNAPSHOT}` (or `make snapshot-openapi`) and commit docs/openapi/snapshots/",
+        failures.join("\n  ")
+    );
+}
+
+#[test]
+fn the_committed_api_reference_matches_the_services() {
+    let services = current_documents();
     // Paths relative to the workspace root.
     let mut files: Vec<(String, String)> = services
         .iter()
@@ -89,7 +146,7 @@ fn the_committed_api_reference_matches_the_services() {
     files.push(("docs/api.md".to_owned(), markdown::render(&services)));
 
     let root = workspace_root();
-    if std::env::var_os("UPDATE_DOCS").is_some_and(|value| !value.is_empty() && value != "0") {
+    if updating("UPDATE_DOCS") {
         for (file, text) in &files {
             let path = root.join(file);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
