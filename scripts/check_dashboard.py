@@ -19,6 +19,8 @@ KNOWN = {
     "authn_login_attempts_total",
     "authn_argon2_queue_depth",
     "authn_argon2_in_flight",
+    "authn_argon2_capacity",
+    "session_jwks_fetches_total",
     "token_refresh_total",
     "token_revocations_total",
     "session_invalidations_total",
@@ -30,7 +32,7 @@ KNOWN = {
 # Words in PromQL that look like metric names but are functions, keywords or labels.
 NOT_METRICS = {
     "sum", "by", "rate", "increase", "histogram_quantile", "max", "le", "endpoint", "method", "status",
-    "outcome", "token_type", "scope", "instance", "job", "operation", "peer", "__rate_interval", "__range",
+    "outcome", "token_type", "scope", "instance", "job", "operation", "peer", "result", "__rate_interval", "__range",
 }
 
 

@@ -201,8 +201,10 @@ const REVERIFY_WITHIN: Duration = Duration::from_secs(40);
 
 /// Each traffic worker waits this long between rounds.
 const PAUSE_BETWEEN_ROUNDS: Duration = Duration::from_millis(100);
-/// Each traffic worker logs in as a new user after this many rounds.
-const ROUNDS_PER_ACCOUNT: u32 = 20;
+/// Each traffic worker logs in as a new user after this many rounds (one session each): below
+/// `MAX_SESSIONS_PER_USER` (100), so no session of the traffic is ended by the cap, and few enough
+/// registrations that the workers, all on 127.0.0.1, stay well within `RATE_LIMIT_PER_MINUTE` (60).
+const ROUNDS_PER_ACCOUNT: u32 = 60;
 
 /// The kids a replica publishes, in its JWKS's order (the current key first).
 async fn published_kids(client: &reqwest::Client, port: u16) -> Vec<String> {

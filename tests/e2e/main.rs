@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod administration;
+mod alert_rules;
 mod bad_input;
 mod caddy_gateway;
 mod codeowners;

@@ -168,7 +168,7 @@ fn dashboard_metric_names() -> BTreeSet<String> {
     let mut queries = Vec::new();
     collect_queries(&dashboard, &mut queries);
     assert!(!queries.is_empty(), "the dashboard has queries");
-    let suffixes = ["_total", "_bucket", "_count", "_sum", "_queue_depth", "_in_flight"];
+    let suffixes = ["_total", "_bucket", "_count", "_sum", "_queue_depth", "_in_flight", "_capacity"];
     queries
         .iter()
         .flat_map(|query| query.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))

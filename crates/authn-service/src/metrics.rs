@@ -1,6 +1,11 @@
 //! The authn service's domain metrics, beside the HTTP, Redis and peer-call metrics:
 //! `authn_login_attempts_total{method,outcome}`, and the argon2 pool's `authn_argon2_queue_depth`
-//! (requests waiting for a hashing permit) and `authn_argon2_in_flight` (hashes running).
+//! (requests waiting for a hashing permit), `authn_argon2_in_flight` (hashes running) and
+//! `authn_argon2_capacity` (`ARGON2_MAX_CONCURRENT`: in flight at capacity with a queue is saturation,
+//! the `AuthnHashingSaturated` alert of deploy/prometheus/alerts.yml).
+//!
+//! Every method and outcome is exported from the start at 0: an alert on `increase()` sees the first
+//! lockout or failure as a rise from 0, where a series born at 1 would show no increase at all.
 
 use crate::error::Error;
 use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
@@ -47,6 +52,9 @@ pub fn login_outcome<T>(result: &Result<T, Error>) -> &'static str {
     }
 }
 
+/// Every value [`login_outcome`] can give, for exporting them at 0 from the start.
+const LOGIN_OUTCOMES: [&str; 6] = ["success", "bad_credentials", "locked", "provider_error", "unavailable", "rejected"];
+
 #[derive(Debug, Clone)]
 pub struct AuthnMetrics {
     logins: IntCounterVec,
@@ -58,6 +66,8 @@ pub struct AuthnMetrics {
 pub struct HashingMetrics {
     pub queue_depth: IntGauge,
     pub in_flight: IntGauge,
+    /// How many hashes may run at once (`ARGON2_MAX_CONCURRENT`), set by the hasher.
+    pub capacity: IntGauge,
 }
 
 impl AuthnMetrics {
@@ -68,10 +78,18 @@ impl AuthnMetrics {
         )?;
         let queue_depth = IntGauge::new("authn_argon2_queue_depth", "Password hashes waiting for a hashing permit")?;
         let in_flight = IntGauge::new("authn_argon2_in_flight", "Password hashes running on the hashing threads")?;
+        let capacity =
+            IntGauge::new("authn_argon2_capacity", "Password hashes that may run at once (ARGON2_MAX_CONCURRENT)")?;
+        for method in [LoginMethod::Password, LoginMethod::Oidc] {
+            for outcome in LOGIN_OUTCOMES {
+                logins.with_label_values(&[method.label(), outcome]).reset();
+            }
+        }
         registry.register(Box::new(logins.clone()))?;
         registry.register(Box::new(queue_depth.clone()))?;
         registry.register(Box::new(in_flight.clone()))?;
-        Ok(Self { logins, hashing: HashingMetrics { queue_depth, in_flight } })
+        registry.register(Box::new(capacity.clone()))?;
+        Ok(Self { logins, hashing: HashingMetrics { queue_depth, in_flight, capacity } })
     }
 
     pub fn hashing(&self) -> HashingMetrics {
@@ -104,5 +122,16 @@ mod tests {
         metrics.record_login(LoginMethod::Oidc, &Ok::<(), Error>(()));
         assert_eq!(metrics.logins.with_label_values(&["password", "bad_credentials"]).get(), 1);
         assert_eq!(metrics.logins.with_label_values(&["oidc", "success"]).get(), 1);
+    }
+
+    #[test]
+    fn every_login_outcome_is_exported_before_it_happens() {
+        let registry = Registry::new();
+        AuthnMetrics::register(&registry).unwrap();
+        let exported = prometheus::TextEncoder::new().encode_to_string(&registry.gather()).unwrap();
+        for outcome in LOGIN_OUTCOMES {
+            let series = format!("authn_login_attempts_total{{method=\"password\",outcome=\"{outcome}\"}} 0");
+            assert!(exported.contains(&series), "{series} missing from:\n{exported}");
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! during the cool-down waits for its end rather than being refused, so a freshly rotated key is accepted
 //! within a second, while a flood of random kids costs the token service one fetch a second at most.
 
+use crate::metrics::JwksFetchMetrics;
 use auth_jwt::JwkSet;
 use auth_jwt::algorithm::SigningAlgorithm;
 use auth_jwt::jwks::VerificationKeys;
@@ -46,6 +47,8 @@ pub struct KeyCache {
     /// Bumped whenever the set of kids changes, so results verified under the old set are dropped.
     generation: AtomicU64,
     last_fetch_at: tokio::sync::Mutex<Option<Instant>>,
+    /// Counts every fetch by result, for `/metrics` (the `JwksRefreshFailing` alert).
+    fetch_metrics: Option<JwksFetchMetrics>,
 }
 
 const FETCH_NONE: u8 = 0;
@@ -64,6 +67,7 @@ impl KeyCache {
             last_fetch: AtomicU8::new(FETCH_NONE),
             generation: AtomicU64::new(0),
             last_fetch_at: tokio::sync::Mutex::new(None),
+            fetch_metrics: None,
         })
     }
 
@@ -83,7 +87,14 @@ impl KeyCache {
             last_fetch: AtomicU8::new(FETCH_NONE),
             generation: AtomicU64::new(0),
             last_fetch_at: tokio::sync::Mutex::new(None),
+            fetch_metrics: None,
         })
+    }
+
+    /// Counts every fetch, by result, through `metrics`.
+    pub fn with_fetch_metrics(mut self, metrics: JwksFetchMetrics) -> Self {
+        self.fetch_metrics = Some(metrics);
+        self
     }
 
     pub fn current(&self) -> Arc<VerificationKeys> {
@@ -145,6 +156,9 @@ impl KeyCache {
     async fn fetch_and_record(&self) -> Result<(), KeyFetchError> {
         let result = self.fetch_and_store().await;
         self.last_fetch.store(if result.is_ok() { FETCH_OK } else { FETCH_FAILED }, Ordering::Release);
+        if let Some(metrics) = &self.fetch_metrics {
+            if result.is_ok() { metrics.ok.inc() } else { metrics.failed.inc() }
+        }
         result
     }
 
@@ -189,5 +203,22 @@ impl KeyCache {
                 tokio::time::sleep(wait).await;
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::SessionMetrics;
+
+    #[tokio::test]
+    async fn a_failed_fetch_is_counted_as_failed() {
+        let registry = prometheus::Registry::new();
+        let metrics = SessionMetrics::register(&registry).unwrap().jwks_fetches();
+        // A free port with nothing listening: the connection is refused.
+        let url = format!("http://127.0.0.1:{}/.well-known/jwks.json", test_support::free_port());
+        let cache = KeyCache::remote(&url, SigningAlgorithm::EdDsa).unwrap().with_fetch_metrics(metrics.clone());
+        assert!(cache.refresh().await.is_err());
+        assert_eq!((metrics.ok.get(), metrics.failed.get()), (0, 1));
     }
 }

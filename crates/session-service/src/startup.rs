@@ -40,16 +40,19 @@ impl Application {
     /// [`Application::run_until_stopped`]. Neither Redis nor the JWKS is contacted here: the service
     /// starts (and reports not ready) while they are down.
     pub async fn build(settings: Settings) -> Result<Self, Error> {
-        let keys = Arc::new(match &settings.key_source {
-            KeySource::SharedSecret(secret) => KeyCache::from_secret(secret.expose_secret().as_bytes())
-                .map_err(|error| StartError::dependency("the HS256 key", error))?,
-            KeySource::Jwks { url } => KeyCache::remote(url.as_str(), settings.algorithm)
-                .map_err(|error| StartError::dependency("the JWKS client", error))?,
-        });
-        keys.spawn_periodic_refresh();
-        let verifier = TokenVerifier::new(settings.algorithm, &settings.issuer, &settings.audience);
         let registry = prometheus::Registry::new();
         let metrics = SessionMetrics::register(&registry).map_err(StartError::from)?;
+        let keys = Arc::new(
+            match &settings.key_source {
+                KeySource::SharedSecret(secret) => KeyCache::from_secret(secret.expose_secret().as_bytes())
+                    .map_err(|error| StartError::dependency("the HS256 key", error))?,
+                KeySource::Jwks { url } => KeyCache::remote(url.as_str(), settings.algorithm)
+                    .map_err(|error| StartError::dependency("the JWKS client", error))?,
+            }
+            .with_fetch_metrics(metrics.jwks_fetches()),
+        );
+        keys.spawn_periodic_refresh();
+        let verifier = TokenVerifier::new(settings.algorithm, &settings.issuer, &settings.audience);
         let service = match &settings.redis_url {
             Some(url) => {
                 let pool = RedisPool::new(url, RedisTimeouts::default())

@@ -1,5 +1,8 @@
 //! The token service's domain metrics: `token_refresh_total{outcome}` and
 //! `token_revocations_total{token_type}`, beside the HTTP and peer-call metrics.
+//!
+//! Every refresh outcome is exported from the start at 0, so the `RefreshTokenReuseDetected` alert
+//! (deploy/prometheus/alerts.yml) sees the first reuse as an increase; a series born at 1 shows none.
 
 use crate::error::Error;
 use prometheus::{IntCounterVec, Opts, Registry};
@@ -22,6 +25,9 @@ pub enum RevokedKind {
     Unknown,
 }
 
+/// Every `outcome` of `token_refresh_total`.
+const REFRESH_OUTCOMES: [&str; 6] = ["rotated", "grace_replay", "reuse_detected", "rejected", "bad_request", "failed"];
+
 #[derive(Debug, Clone)]
 pub struct TokenMetrics {
     refreshes: IntCounterVec,
@@ -38,6 +44,9 @@ impl TokenMetrics {
             Opts::new("token_revocations_total", "POST /token/revoke by the kind of token it revoked"),
             &["token_type"],
         )?;
+        for outcome in REFRESH_OUTCOMES {
+            refreshes.with_label_values(&[outcome]).reset();
+        }
         registry.register(Box::new(refreshes.clone()))?;
         registry.register(Box::new(revocations.clone()))?;
         Ok(Self { refreshes, revocations })
@@ -62,5 +71,20 @@ impl TokenMetrics {
             RevokedKind::Unknown => "unknown",
         };
         self.revocations.with_label_values(&[label]).inc();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reuse_is_counted_and_every_outcome_is_exported_from_the_start() {
+        let registry = Registry::new();
+        let metrics = TokenMetrics::register(&registry).unwrap();
+        let exported = prometheus::TextEncoder::new().encode_to_string(&registry.gather()).unwrap();
+        assert!(exported.contains("token_refresh_total{outcome=\"reuse_detected\"} 0"), "{exported}");
+        metrics.record_refresh::<()>(&Err(Error::RefreshRefused { reused: true }));
+        assert_eq!(metrics.refreshes.with_label_values(&["reuse_detected"]).get(), 1);
     }
 }

@@ -69,6 +69,8 @@ pub struct Hasher {
     workers: Workers,
     dummy: PasswordHash,
     metrics: Option<HashingMetrics>,
+    /// The number of permits (and threads): what `authn_argon2_capacity` reports.
+    capacity: usize,
 }
 
 impl Hasher {
@@ -87,11 +89,12 @@ impl Hasher {
                 Ok((hash, phc::work(&dummy_params)))
             })
             .await?;
-        Ok(Self { params, permits, permit_wait: PERMIT_WAIT, workers, dummy, metrics: None })
+        Ok(Self { params, permits, permit_wait: PERMIT_WAIT, workers, dummy, metrics: None, capacity: count })
     }
 
-    /// Reports the queue for permits and the hashes running through `metrics`.
+    /// Reports the queue for permits, the hashes running and the capacity through `metrics`.
     pub fn with_metrics(mut self, metrics: HashingMetrics) -> Self {
+        metrics.capacity.set(i64::try_from(self.capacity).unwrap_or(i64::MAX));
         self.metrics = Some(metrics);
         self
     }
