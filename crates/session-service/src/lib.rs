@@ -8,6 +8,7 @@
 //! `state`, `error` (the one error type and its problem+json mapping), `openapi`, `metrics`, `routes/`
 //! and `domain/`.
 
+pub mod admin;
 pub mod authenticate;
 pub mod cli;
 pub mod domain;
