@@ -17,6 +17,7 @@ pub mod jwks_cache;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod secret_reload;
 pub mod settings;
 pub mod startup;
 pub mod state;

@@ -23,8 +23,8 @@ pub const DEFAULT_AUDIENCE: &str = "api";
 pub enum KeySource {
     /// Public keys fetched from the token service's JWKS (EdDSA, ES256, RS256).
     Jwks { url: Url },
-    /// The shared HS256 secret.
-    SharedSecret(SecretString),
+    /// The shared HS256 secret, and `SECRET_KEY_FILE` when it came from a file (re-read on `SIGHUP`).
+    SharedSecret(SecretString, Option<std::path::PathBuf>),
 }
 
 /// Everything the service needs to start.
@@ -81,7 +81,8 @@ impl Settings {
             if secret.expose_secret().len() < auth_jwt::keys::MIN_HS256_SECRET_BYTES {
                 return Err(SettingsError::new("SECRET_KEY", "must be at least 32 bytes"));
             }
-            KeySource::SharedSecret(secret)
+            let file = environment.get("SECRET_KEY_FILE").map(str::trim).filter(|path| !path.is_empty());
+            KeySource::SharedSecret(secret, file.map(std::path::PathBuf::from))
         } else {
             KeySource::Jwks { url: url_or_default(vars.jwks_url, "JWKS_URL", DEFAULT_JWKS_URL)? }
         };
@@ -141,7 +142,7 @@ mod tests {
     fn hs256_takes_the_shared_secret() {
         let settings =
             parse(&[("APP_ENV", "dev"), ("ALGORITHM", "HS256"), ("SECRET_KEY", &"s".repeat(32))]).expect("valid");
-        assert!(matches!(settings.key_source, KeySource::SharedSecret(_)));
+        assert!(matches!(settings.key_source, KeySource::SharedSecret(..)));
         let error = parse(&[("APP_ENV", "dev"), ("ALGORITHM", "HS256")]).expect_err("no secret");
         assert_eq!(error.variable(), "SECRET_KEY");
     }
