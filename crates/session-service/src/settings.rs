@@ -188,4 +188,25 @@ mod tests {
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
     }
+
+    #[test]
+    fn the_hs256_secret_and_the_redis_url_may_come_from_files() {
+        let secret = tempfile::NamedTempFile::new().expect("a temp file");
+        std::fs::write(secret.path(), format!("{}\n", "s".repeat(32))).expect("written");
+        let redis = tempfile::NamedTempFile::new().expect("a temp file");
+        std::fs::write(redis.path(), "redis://127.0.0.1:6390/0").expect("written");
+        let (secret_path, redis_path) =
+            (secret.path().to_string_lossy().into_owned(), redis.path().to_string_lossy().into_owned());
+        let settings = parse(&[
+            ("APP_ENV", "dev"),
+            ("ALGORITHM", "HS256"),
+            ("SECRET_KEY_FILE", &secret_path),
+            ("REDIS_URL_FILE", &redis_path),
+        ])
+        .expect("valid");
+        let KeySource::SharedSecret(value, file) = &settings.key_source else { panic!("HS256") };
+        assert_eq!(value.expose_secret(), "s".repeat(32));
+        assert_eq!(file.as_deref(), Some(secret.path()), "kept for SIGHUP");
+        assert!(settings.redis_url.is_some());
+    }
 }

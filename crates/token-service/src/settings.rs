@@ -424,4 +424,40 @@ mod tests {
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
     }
+
+    #[test]
+    fn the_hs256_secret_the_previous_token_and_introspection_credentials_may_come_from_files() {
+        let file = |content: &str| {
+            let file = tempfile::NamedTempFile::new().expect("a temp file");
+            std::fs::write(file.path(), content).expect("written");
+            file
+        };
+        let secret = file(&format!("{}\n", "s".repeat(32)));
+        let previous = file(&"p".repeat(32));
+        let credentials = file("rs:a-long-enough-introspection-secret-0123456789\n");
+        let path = |file: &tempfile::NamedTempFile| file.path().to_string_lossy().into_owned();
+        let (secret_path, previous_path, credentials_path) = (path(&secret), path(&previous), path(&credentials));
+        let settings = parse(&[
+            ("APP_ENV", "dev"),
+            ("ALGORITHM", "HS256"),
+            ("SECRET_KEY_FILE", &secret_path),
+            ("INTERNAL_API_TOKEN_PREVIOUS_FILE", &previous_path),
+            ("INTROSPECTION_CREDENTIALS_FILE", &credentials_path),
+        ])
+        .expect("valid");
+        let expected = SigningKey::from_secret("s".repeat(32).as_bytes()).expect("a key");
+        assert_eq!(settings.keys.current().kid(), expected.kid());
+        assert_eq!(settings.key_files.secret_key.as_deref(), Some(secret.path()), "kept for SIGHUP");
+        assert!(settings.common.internal_api_token.matches("p".repeat(32).as_bytes()));
+        assert!(settings.introspection_clients.verify("rs", "a-long-enough-introspection-secret-0123456789"));
+
+        let both = parse(&[
+            ("APP_ENV", "dev"),
+            ("ALGORITHM", "HS256"),
+            ("SECRET_KEY", &"s".repeat(32)),
+            ("SECRET_KEY_FILE", &secret_path),
+        ])
+        .expect_err("both");
+        assert_eq!(both.variable(), "SECRET_KEY and SECRET_KEY_FILE");
+    }
 }
