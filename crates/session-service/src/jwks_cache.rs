@@ -33,7 +33,7 @@ pub enum KeyFetchError {
 enum Source {
     /// The HS256 secret in force (its predecessor, if any, is only among the verification keys).
     Fixed {
-        secret: std::sync::Mutex<SigningKey>,
+        secret: Box<std::sync::Mutex<SigningKey>>,
     },
     Remote {
         url: String,
@@ -65,7 +65,7 @@ impl KeyCache {
         Ok(Self {
             algorithm: SigningAlgorithm::Hs256,
             keys: RwLock::new(Arc::new(VerificationKeys::from_signing_keys([&key]))),
-            source: Source::Fixed { secret: std::sync::Mutex::new(key) },
+            source: Source::Fixed { secret: Box::new(std::sync::Mutex::new(key)) },
             loaded: AtomicBool::new(true),
             last_fetch: AtomicU8::new(FETCH_NONE),
             generation: AtomicU64::new(0),
