@@ -391,10 +391,7 @@ async fn the_redis_user_store_deletes_an_account_with_its_indexes_and_lists_in_p
     assert!(store.find_by_id(&dana.id).await.expect("find").is_none());
     assert!(store.find_by_identity(&identity("d-1")).await.expect("find").is_none());
     let email = dana.email.clone().expect("an email");
-    assert_eq!(
-        store.find_by_email(&email).await.expect("find").iter().map(|u| u.id.clone()).collect::<Vec<_>>(),
-        [erin.id.clone()]
-    );
+    assert_eq!(store.find_by_email(&email).await.expect("find").iter().map(|u| u.id).collect::<Vec<_>>(), [erin.id]);
     assert!(store.delete(&dana).await.expect("delete").is_none(), "a second delete finds nothing");
     // The name and the identity are free again.
     let again = user("dana");
