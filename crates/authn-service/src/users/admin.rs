@@ -4,7 +4,8 @@
 //! These work on Redis only, as the admin commands do: the `dev` in-memory store lives inside the running
 //! service, which a second process cannot reach.
 //!
-//! Listing pages with Redis `SCAN` over the username index (`authn:{users}:username:*`): the page's
+//! Listing pages with Redis `SCAN` over the username index (`authn:{users}:username:*`), sent to the node
+//! that holds the `{users}` hash tag (on a Cluster every account key is on that one node): the page's
 //! cursor is SCAN's, so paging costs nothing to keep up and needs no second index that every create and
 //! delete would have to maintain. SCAN's guarantee is the listing's: an account that exists for the whole
 //! listing is shown at least once; one created or deleted meanwhile may or may not be; pages are about
@@ -85,14 +86,9 @@ impl RedisUserStore {
             let (next, keys): (u64, Vec<String>) = self
                 .pool()
                 .run("list_users_scan", |mut connection| async move {
-                    redis::cmd("SCAN")
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(format!("{USERNAME_KEY_PREFIX}*"))
-                        .arg("COUNT")
-                        .arg(limit)
-                        .query_async(&mut connection)
-                        .await
+                    let mut scan = redis::cmd("SCAN");
+                    scan.arg(cursor).arg("MATCH").arg(format!("{USERNAME_KEY_PREFIX}*")).arg("COUNT").arg(limit);
+                    connection.query_on_node_of(USERNAME_KEY_PREFIX, scan).await
                 })
                 .await?;
             ids.extend(keys);
@@ -157,14 +153,9 @@ impl RedisUserStore {
             let (next, found): (u64, Vec<String>) = self
                 .pool()
                 .run("delete_user_scan_identities", |mut connection| async move {
-                    redis::cmd("SCAN")
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(format!("{IDENTITY_KEY_PREFIX}*"))
-                        .arg("COUNT")
-                        .arg(1000)
-                        .query_async(&mut connection)
-                        .await
+                    let mut scan = redis::cmd("SCAN");
+                    scan.arg(cursor).arg("MATCH").arg(format!("{IDENTITY_KEY_PREFIX}*")).arg("COUNT").arg(1000);
+                    connection.query_on_node_of(IDENTITY_KEY_PREFIX, scan).await
                 })
                 .await?;
             for key in found {

@@ -376,7 +376,21 @@ async fn the_first_releases_account_keys_are_renamed_once_and_found_again() {
 #[tokio::test]
 async fn the_redis_user_store_deletes_an_account_with_its_indexes_and_lists_in_pages() {
     let redis = TestRedis::start().await;
-    let store = RedisUserStore::new(redis_pool(&redis));
+    delete_and_list(RedisUserStore::new(redis_pool(&redis))).await;
+}
+
+/// The same on a Redis Cluster, where a SCAN must reach the node of the `{users}` hash tag.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_cluster_the_redis_user_store_deletes_and_lists_every_account() {
+    let cluster = test_support::RedisCluster::start();
+    let config = redis_kit::RedisVars::new(Some(&cluster.url()), None, None, Some("true"))
+        .into_config()
+        .expect("valid")
+        .expect("set");
+    delete_and_list(RedisUserStore::new(RedisPool::new(&config, RedisTimeouts::default()).expect("pool"))).await;
+}
+
+async fn delete_and_list(store: RedisUserStore) {
     let identity =
         |subject: &str| ExternalIdentity { issuer: "https://idp.example".to_owned(), subject: subject.to_owned() };
     let dana = user("dana");
