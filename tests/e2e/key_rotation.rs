@@ -342,3 +342,69 @@ async fn one_round(api: &Api, account: &Account, seen: &Mutex<Seen>) {
         record("verify a recent token", &api.session_verify(&token).await, 200);
     }
 }
+
+/// HS256 rotation without a restart, as the README's "Rotating the HS256 secret" does it: the secret
+/// file both services read (`SECRET_KEY_FILE`) is rewritten, the session service is sent SIGHUP first
+/// (it then accepts the new and the previous secret), then the token service (it signs with the new
+/// one). Tokens of either secret verify; a broken file on the next SIGHUP keeps both in force.
+#[tokio::test]
+async fn sighup_rereads_the_hs256_secret_file_and_old_tokens_stay_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret-key");
+    std::fs::write(&secret_file, format!("{}\n", e2e_tests::platform::random_secret(48))).unwrap();
+    let secret_path = secret_file.display().to_string();
+    let mut platform = Platform::builder()
+        .env_remove(Service::Token, "JWT_PRIVATE_KEY_FILE")
+        .env_all("ALGORITHM", "HS256")
+        .env(Service::Token, "SECRET_KEY_FILE", secret_path.clone())
+        .env(Service::Session, "SECRET_KEY_FILE", secret_path)
+        .env(Service::Session, "RUST_LOG", "warn,session_service::secret_reload=info")
+        .start()
+        .await;
+    let api = platform.api().clone();
+    let (account, old) = api.signed_in().await;
+    let old_kid = jwt::header(&old.access_token)["kid"].clone();
+
+    std::fs::write(&secret_file, format!("{}\n", e2e_tests::platform::random_secret(48))).unwrap();
+    platform.hangup(Service::Session);
+    wait_for_log(&platform, Service::Session, "SECRET_KEY_FILE reloaded").await;
+    platform.hangup(Service::Token);
+    let fresh = wait_for_new_kid(&api, &account, &old_kid).await;
+    api.session_status(&fresh.access_token).await.expect_status(200);
+    api.session_status(&old.access_token).await.expect_status(200);
+    let refreshed = token_response(api.refresh(&old.refresh_token).await.expect_status(200));
+    assert_eq!(jwt::header(&refreshed.access_token)["kid"], jwt::header(&fresh.access_token)["kid"]);
+
+    // A broken file: the reload fails, logs why, and both secrets stay in force.
+    std::fs::write(&secret_file, "short\n").unwrap();
+    platform.hangup(Service::Session);
+    platform.hangup(Service::Token);
+    wait_for_log(&platform, Service::Session, "secret reload failed").await;
+    wait_for_log(&platform, Service::Token, "key reload failed").await;
+    api.session_status(&old.access_token).await.expect_status(200);
+    api.session_status(&fresh.access_token).await.expect_status(200);
+    let after = api.login_ok(&account).await;
+    assert_eq!(jwt::header(&after.access_token)["kid"], jwt::header(&fresh.access_token)["kid"]);
+    api.session_status(&after.access_token).await.expect_status(200);
+}
+
+async fn wait_for_log(platform: &Platform, service: Service, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !platform.log(service).contains(text) {
+        assert!(Instant::now() < deadline, "{} never logged {text:?}", service.binary_name());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Logs in until the token service signs with a kid other than `old_kid` (the SIGHUP is asynchronous).
+async fn wait_for_new_kid(api: &Api, account: &Account, old_kid: &serde_json::Value) -> e2e_tests::api::Tokens {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let tokens = api.login_ok(account).await;
+        if jwt::header(&tokens.access_token)["kid"] != *old_kid {
+            return tokens;
+        }
+        assert!(Instant::now() < deadline, "the token service never took the new secret");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -290,3 +290,75 @@ fn malformed_introspection_credentials_stop_the_start_naming_the_variable_withou
         assert_eq!(text.trim().lines().count(), 1, "one line: {text}");
     }
 }
+
+/// Every secret given only as a `*_FILE` (the Docker and Kubernetes secret convention): the internal
+/// token, the HS256 secret and the Redis URL (which holds the password) are read from files, with a
+/// trailing newline as `echo` and editors leave it.
+#[tokio::test]
+async fn a_start_with_only_secret_files_signs_verifies_and_stores() {
+    let redis = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, value: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("{value}\n")).unwrap();
+        path.display().to_string()
+    };
+    let internal_token = write("internal-api-token", &random_secret(48));
+    let secret_key = write("secret-key", &random_secret(48));
+    let redis_url = write("redis-url", &redis.url());
+    let platform = Platform::builder()
+        .env_remove(Service::Authn, "INTERNAL_API_TOKEN")
+        .env_remove(Service::Token, "INTERNAL_API_TOKEN")
+        .env_remove(Service::Session, "INTERNAL_API_TOKEN")
+        .env_all("INTERNAL_API_TOKEN_FILE", internal_token)
+        .env_remove(Service::Authn, "REDIS_URL")
+        .env_remove(Service::Session, "REDIS_URL")
+        .env(Service::Authn, "REDIS_URL_FILE", redis_url.clone())
+        .env(Service::Session, "REDIS_URL_FILE", redis_url)
+        .env_remove(Service::Token, "JWT_PRIVATE_KEY_FILE")
+        .env_all("ALGORITHM", "HS256")
+        .env(Service::Token, "SECRET_KEY_FILE", secret_key.clone())
+        .env(Service::Session, "SECRET_KEY_FILE", secret_key)
+        .start()
+        .await;
+    let api = platform.api();
+    let (_, tokens) = api.signed_in().await;
+    assert_eq!(jwt::header(&tokens.access_token)["alg"], json!("HS256"));
+    api.session_status(&tokens.access_token).await.expect_status(200);
+    let refreshed = token_response(api.refresh(&tokens.refresh_token).await.expect_status(200));
+    api.session_status(&refreshed.access_token).await.expect_status(200);
+    // Authn and token talk with the token from the file; sessions are in the Redis the file names.
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let stored: u64 = redis::cmd("DBSIZE").query_async(&mut connection).await.unwrap();
+    assert!(stored > 0, "nothing stored in the Redis that REDIS_URL_FILE names");
+}
+
+/// A secret given both ways stops the start with one line naming both variables and neither value; an
+/// unreadable secret file stops it naming the variable and the path.
+#[tokio::test]
+async fn a_secret_given_twice_or_an_unreadable_secret_file_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    let token = random_secret(48);
+    std::fs::write(&token_file, &token).unwrap();
+    let cases = [
+        (
+            vec![("INTERNAL_API_TOKEN", token.clone()), ("INTERNAL_API_TOKEN_FILE", token_file.display().to_string())],
+            "INTERNAL_API_TOKEN and INTERNAL_API_TOKEN_FILE",
+        ),
+        (vec![("INTERNAL_API_TOKEN_FILE", "/nonexistent/secret".to_owned())], "/nonexistent/secret"),
+    ];
+    for (vars, expected) in cases {
+        let mut command = Command::new(binary("session-service"));
+        command.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default()).env("APP_ENV", "dev");
+        for (name, value) in &vars {
+            command.env(name, value);
+        }
+        let output = command.stdin(Stdio::null()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "started with {vars:?}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains(&token), "the secret is echoed: {stderr}");
+    }
+}

@@ -430,6 +430,14 @@ impl Platform {
             .collect()
     }
 
+    /// Sends SIGHUP to a service (the first replica of token): token and session re-read their key and
+    /// secret files.
+    pub fn hangup(&mut self, service: Service) {
+        let pid = self.process(service).child.as_ref().expect("the service is running").id();
+        let status = Command::new("kill").args(["-HUP", &pid.to_string()]).status().expect("run kill");
+        assert!(status.success(), "kill -HUP {pid} failed");
+    }
+
     /// Sends SIGHUP to one token replica (0 is the first), through kill(1) as [`Platform::terminate`]
     /// does: the token service re-reads its key files.
     pub fn hangup_token_replica(&mut self, index: usize) {

@@ -1,27 +1,18 @@
-//! The command line: no arguments (or `serve`) serves; `users create|disable USERNAME` administers
-//! accounts; `healthcheck` probes a running service.
+//! The command line: no arguments (or `serve`) serves; `users ...` administers accounts (see
+//! [`crate::admin`]); `healthcheck` probes a running service.
 //!
 //! Admin commands work on the configured store (`REDIS_URL`) directly, so they run beside a live
 //! service. Without `REDIS_URL` they refuse: the dev in-memory store lives inside the running service.
 
-use crate::domain::Username;
+use crate::admin::administer_users;
 use crate::error::Error;
-use crate::hashing::Hasher;
-use crate::registration::{NewAccount, create_account};
-use crate::settings::{AdminSettings, DEFAULT_LISTEN_ADDR, Settings};
+use crate::settings::{DEFAULT_LISTEN_ADDR, Settings};
 use crate::startup::{Application, SERVICE};
-use crate::users::UserStore;
-use crate::users::redis_store::RedisUserStore;
-use auth_client::{PeerTimeouts, TokenClient};
-use clap::{Parser, Subcommand};
-use redis_kit::{RedisPool, RedisTimeouts};
-use service_kit::server::StartError;
+use clap::{Args, Parser, Subcommand};
 use service_kit::settings::Environment;
 use std::io::BufRead;
+use std::net::IpAddr;
 use std::process::ExitCode;
-
-/// Exit code of `users disable` when the account was disabled but its sessions could not be ended.
-pub const EXIT_SESSIONS_NOT_ENDED: u8 = 2;
 
 /// The auth platform's authentication service.
 #[derive(Debug, Parser)]
@@ -36,18 +27,50 @@ pub enum Command {
     /// Serve the API (the default).
     Serve,
     /// Administer user accounts in the configured store (REDIS_URL).
-    #[command(subcommand)]
-    Users(UsersCommand),
+    Users(UsersArgs),
     /// Exit 0 when the service on LISTEN_ADDR answers /readyz with 200 (for container health checks).
     Healthcheck,
+}
+
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    /// Print JSON (one document per command) instead of text, for scripts.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: UsersCommand,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
     /// Create a user; the password is the first line of standard input. Prints the new user's id.
     Create { username: String },
+    /// List the users a page at a time; the page ends with the cursor of the next one.
+    List {
+        /// Where to start: 0, or the cursor a previous page printed.
+        #[arg(long, default_value_t = 0)]
+        cursor: u64,
+        /// About how many users a page holds.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        limit: u16,
+    },
+    /// Show one user.
+    Show { username: String },
+    /// Enable a disabled user: its logins are accepted again.
+    Enable { username: String },
     /// Disable a user (its logins are then refused) and end all its sessions.
     Disable { username: String },
+    /// Clear the login failure counter of a username (and of an address), lifting its lockout.
+    Unlock {
+        username: String,
+        /// Also clear this client address's counter.
+        #[arg(long)]
+        address: Option<IpAddr>,
+    },
+    /// Set a user's password to the first line of standard input.
+    SetPassword { username: String },
+    /// Delete a user with its username, email and identity indexes, and end all its sessions.
+    Delete { username: String },
 }
 
 /// Runs the command; its own output goes to stdout, problems to stderr.
@@ -69,63 +92,8 @@ async fn serve() -> Result<(), Error> {
     service_kit::process::serve(SERVICE.binary, &common, &embedded_defaults, run).await
 }
 
-async fn administer_users(command: UsersCommand) -> Result<ExitCode, Error> {
-    let settings = AdminSettings::from_environment(&Environment::process())?;
-    let Some(redis_url) = &settings.redis_url else {
-        return Err(Error::AdminNeedsRedis);
-    };
-    let pool = RedisPool::new(redis_url, RedisTimeouts::default())
-        .map_err(|error| StartError::dependency("the Redis pool", error))?;
-    let users = RedisUserStore::new(pool);
-    match command {
-        UsersCommand::Create { username } => create_user(&settings, &users, &username).await,
-        UsersCommand::Disable { username } => disable_user(&settings, &users, &username).await,
-    }
-}
-
-async fn create_user(settings: &AdminSettings, users: &RedisUserStore, username: &str) -> Result<ExitCode, Error> {
-    let password = read_password_line().await?;
-    let account = NewAccount::parse(username, password, None)?;
-    let hasher = Hasher::new(&settings.hashing).await?;
-    let user = create_account(users, &hasher, account).await?;
-    println!("{}", user.id);
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn disable_user(settings: &AdminSettings, users: &RedisUserStore, username: &str) -> Result<ExitCode, Error> {
-    let username = Username::parse(username)?;
-    let user = users.find_by_username(&username).await?.ok_or(Error::UnknownUser)?;
-    if !users.set_disabled(&user.id, true).await? {
-        return Err(Error::UnknownUser);
-    }
-    // The account is disabled from here on, whatever happens to its sessions: a new login is refused
-    // even if the token service cannot be reached to end the current ones.
-    let ended = match TokenClient::new(
-        settings.token_service_url.as_str(),
-        settings.internal_api_token.expose(),
-        PeerTimeouts::default(),
-    ) {
-        Ok(tokens) => tokens.end_user_sessions(user.id.as_uuid()).await,
-        Err(error) => Err(error),
-    };
-    match ended {
-        Ok(ended) => {
-            println!("disabled {username} ({}); ended {} sessions", user.id, ended.invalidated);
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(error) => {
-            eprintln!(
-                "disabled {username} ({}), but its sessions were not ended: {error}; \
-                 run the command again when the token service is up",
-                user.id
-            );
-            Ok(ExitCode::from(EXIT_SESSIONS_NOT_ENDED))
-        }
-    }
-}
-
 /// The first line of standard input, without its line ending.
-async fn read_password_line() -> Result<String, Error> {
+pub(crate) async fn read_password_line() -> Result<String, Error> {
     // Reading a terminal blocks; keep it off the async threads.
     let line = tokio::task::spawn_blocking(|| {
         let mut line = String::new();
@@ -162,10 +130,28 @@ mod tests {
         assert!(Cli::try_parse_from(["authn-service"]).expect("parses").command.is_none());
         let create = Cli::try_parse_from(["authn-service", "users", "create", "alice"]).expect("parses");
         assert!(
-            matches!(create.command, Some(Command::Users(UsersCommand::Create { username })) if username == "alice")
+            matches!(create.command, Some(Command::Users(UsersArgs { command: UsersCommand::Create { username }, .. })) if username == "alice")
         );
         let disable = Cli::try_parse_from(["authn-service", "users", "disable", "alice"]).expect("parses");
-        assert!(matches!(disable.command, Some(Command::Users(UsersCommand::Disable { .. }))));
+        assert!(matches!(
+            disable.command,
+            Some(Command::Users(UsersArgs { command: UsersCommand::Disable { .. }, .. }))
+        ));
+        let list = Cli::try_parse_from(["authn-service", "users", "list", "--cursor", "7", "--limit", "3", "--json"])
+            .expect("parses");
+        assert!(matches!(
+            list.command,
+            Some(Command::Users(UsersArgs { json: true, command: UsersCommand::List { cursor: 7, limit: 3 } }))
+        ));
+        let unlock =
+            Cli::try_parse_from(["authn-service", "users", "--json", "unlock", "bob", "--address", "192.0.2.7"])
+                .expect("parses");
+        assert!(matches!(
+            unlock.command,
+            Some(Command::Users(UsersArgs { json: true, command: UsersCommand::Unlock { address: Some(_), .. } }))
+        ));
+        assert!(Cli::try_parse_from(["authn-service", "users", "list", "--limit", "0"]).is_err());
+        assert!(Cli::try_parse_from(["authn-service", "users", "unlock", "bob", "--address", "x"]).is_err());
         assert!(Cli::try_parse_from(["authn-service", "users", "create"]).is_err());
     }
 

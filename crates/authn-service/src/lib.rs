@@ -10,6 +10,7 @@
 //! services: `cli`, `settings`, `startup`, `state`, `error` (the one error type and its problem+json
 //! mapping), `openapi`, `metrics`, `routes/` and `domain/`.
 
+pub mod admin;
 pub mod cli;
 pub mod client_ip;
 pub mod domain;

@@ -358,4 +358,25 @@ mod tests {
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
     }
+
+    #[test]
+    fn the_internal_token_and_the_redis_url_may_come_from_files() {
+        let token = tempfile::NamedTempFile::new().expect("a temp file");
+        std::fs::write(token.path(), format!("{}\n", "f".repeat(40))).expect("written");
+        let redis = tempfile::NamedTempFile::new().expect("a temp file");
+        std::fs::write(redis.path(), "redis://:hunter2@127.0.0.1:6390/0\n").expect("written");
+        let environment = Environment::from_pairs([
+            ("APP_ENV", "prod".to_owned()),
+            ("INTERNAL_API_TOKEN_FILE", token.path().to_string_lossy().into_owned()),
+            ("REDIS_URL_FILE", redis.path().to_string_lossy().into_owned()),
+        ]);
+        let settings = Settings::from_environment(&environment).expect("valid");
+        assert_eq!(settings.common.internal_api_token.expose(), "f".repeat(40));
+        assert!(settings.redis_url.is_some());
+
+        let missing = environment.with("REDIS_URL_FILE", "/nonexistent/redis-url");
+        let error = Settings::from_environment(&missing).expect_err("unreadable");
+        assert_eq!(error.variable(), "REDIS_URL_FILE");
+        assert!(error.to_string().contains("/nonexistent/redis-url"), "{error}");
+    }
 }

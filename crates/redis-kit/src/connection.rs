@@ -86,6 +86,17 @@ impl RedisConnection {
         Ok(())
     }
 
+    /// Runs `command` on the node that holds `key`'s slot (the server itself outside a Cluster). For
+    /// commands that name no key but must reach that node, such as a `SCAN` over keys of one hash tag:
+    /// a Cluster connection would send them to any node.
+    pub async fn query_on_node_of<T: FromRedisValue>(&mut self, key: &str, command: Cmd) -> RedisResult<T> {
+        let route = match self.inner {
+            Inner::Server(_) => None,
+            Inner::Cluster(_) => Some(Slot::for_key(key)),
+        };
+        self.query_on(route, command).await
+    }
+
     /// The node's `connected_slaves`, from the cache or from `INFO replication`.
     async fn replica_count(&mut self, route: Option<Slot>) -> RedisResult<u64> {
         let cached = {

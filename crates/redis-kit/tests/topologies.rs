@@ -138,6 +138,36 @@ async fn a_standalone_server_without_replicas_acknowledges_durable_writes_at_onc
     assert!(started.elapsed() < Duration::from_millis(400), "WAIT was skipped: {:?}", started.elapsed());
 }
 
+/// A `SCAN` over the keys of one hash tag reaches them all on a Cluster when sent to the tag's node
+/// (`query_on_node_of`); the admin listing of accounts depends on it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scan_sent_to_a_hash_tags_node_finds_every_key_of_the_tag_on_a_cluster() {
+    let cluster = RedisCluster::start();
+    let pool = pool(&config(&cluster.url(), None, None, Some("true")));
+    for index in 0..20 {
+        set(&pool, &format!("{{tag}}:item:{index}"), "x").await.expect("a write");
+        set(&pool, &format!("other:{index}"), "x").await.expect("a write");
+    }
+    let mut found = std::collections::BTreeSet::new();
+    let mut cursor = 0_u64;
+    loop {
+        let (next, keys): (u64, Vec<String>) = pool
+            .run("scan", |mut connection| async move {
+                let mut scan = redis::cmd("SCAN");
+                scan.arg(cursor).arg("MATCH").arg("{tag}:item:*").arg("COUNT").arg(5);
+                connection.query_on_node_of("{tag}:", scan).await
+            })
+            .await
+            .expect("a scan");
+        found.extend(keys);
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    assert_eq!(found.len(), 20, "{found:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn cluster_pool_reaches_every_master_and_keeps_tagged_keys_together() {
     let cluster = RedisCluster::start();

@@ -1,5 +1,7 @@
-//! The command line: no arguments (or `serve`) serves; `healthcheck` probes a running service.
+//! The command line: no arguments (or `serve`) serves; `sessions list|end USER_ID` administers a user's
+//! sessions (see [`crate::admin`]); `healthcheck` probes a running service.
 
+use crate::admin::{SessionsArgs, administer_sessions};
 use crate::error::Error;
 use crate::settings::{DEFAULT_LISTEN_ADDR, Settings};
 use crate::startup::{Application, SERVICE};
@@ -19,6 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API (the default).
     Serve,
+    /// List or end a user's sessions in the configured store (REDIS_URL).
+    Sessions(SessionsArgs),
     /// Exit 0 when the service on LISTEN_ADDR answers /readyz with 200 (for container health checks).
     Healthcheck,
 }
@@ -30,6 +34,7 @@ pub async fn execute(cli: Cli) -> Result<ExitCode, Error> {
         Command::Healthcheck => {
             Ok(service_kit::healthcheck::probe_readiness(SERVICE.binary, DEFAULT_LISTEN_ADDR).await)
         }
+        Command::Sessions(args) => administer_sessions(args).await,
     }
 }
 
@@ -59,5 +64,12 @@ mod tests {
         let probe = Cli::try_parse_from(["session-service", "healthcheck"]).expect("parses");
         assert!(matches!(probe.command, Some(Command::Healthcheck)));
         assert!(Cli::try_parse_from(["session-service", "bogus"]).is_err());
+        let user = "0b5b3e4c-6c1f-4a57-9d0e-3f1c2a7b8d90";
+        let list = Cli::try_parse_from(["session-service", "sessions", "list", user, "--json"]).expect("parses");
+        assert!(matches!(list.command, Some(Command::Sessions(SessionsArgs { json: true, .. }))));
+        let end = Cli::try_parse_from(["session-service", "sessions", "end", user, "--session", user]).expect("parses");
+        assert!(matches!(end.command, Some(Command::Sessions(_))));
+        assert!(Cli::try_parse_from(["session-service", "sessions", "list", "not-a-uuid"]).is_err());
+        assert!(Cli::try_parse_from(["session-service", "sessions", "list", &user.to_uppercase()]).is_err());
     }
 }

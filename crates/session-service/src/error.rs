@@ -30,6 +30,10 @@ pub enum Error {
     Settings(#[from] SettingsError),
     #[error(transparent)]
     Start(#[from] StartError),
+    #[error(
+        "the sessions commands work on Redis: set REDIS_URL (the dev in-memory store lives inside the running service)"
+    )]
+    AdminNeedsRedis,
     #[error("the server failed: {0}")]
     Serve(std::io::Error),
 }
@@ -63,7 +67,7 @@ impl Error {
             .with_challenge(BearerChallenge::InvalidToken),
             Error::Store(_) => HttpProblem::dependency_unavailable("the session store"),
             Error::KeysUnavailable(_) => HttpProblem::dependency_unavailable("the token service's JWKS"),
-            Error::Settings(_) | Error::Start(_) | Error::Serve(_) => HttpProblem::internal(),
+            Error::Settings(_) | Error::Start(_) | Error::Serve(_) | Error::AdminNeedsRedis => HttpProblem::internal(),
         }
     }
 }

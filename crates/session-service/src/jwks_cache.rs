@@ -32,8 +32,14 @@ pub enum KeyFetchError {
 
 #[derive(Debug)]
 enum Source {
-    Fixed,
-    Remote { url: String, client: reqwest::Client },
+    /// The HS256 secret in force (its predecessor, if any, is only among the verification keys).
+    Fixed {
+        secret: Box<std::sync::Mutex<SigningKey>>,
+    },
+    Remote {
+        url: String,
+        client: reqwest::Client,
+    },
 }
 
 #[derive(Debug)]
@@ -61,8 +67,8 @@ impl KeyCache {
         let key = SigningKey::from_secret(secret)?;
         Ok(Self {
             algorithm: SigningAlgorithm::Hs256,
-            source: Source::Fixed,
             keys: RwLock::new(Arc::new(VerificationKeys::from_signing_keys([&key]))),
+            source: Source::Fixed { secret: Box::new(std::sync::Mutex::new(key)) },
             loaded: AtomicBool::new(true),
             last_fetch: AtomicU8::new(FETCH_NONE),
             generation: AtomicU64::new(0),
@@ -118,7 +124,7 @@ impl KeyCache {
     /// first attempt. Reported by `/readyz` as the token service's state; it never makes the service
     /// unready once a key set was loaded.
     pub fn last_fetch_ok(&self) -> Option<bool> {
-        if matches!(self.source, Source::Fixed) {
+        if matches!(self.source, Source::Fixed { .. }) {
             return None;
         }
         match self.last_fetch.load(Ordering::Acquire) {
@@ -126,6 +132,24 @@ impl KeyCache {
             FETCH_FAILED => Some(false),
             _ => None,
         }
+    }
+
+    /// HS256: verifies with `secret` from now on, and with the secret it replaces until the next change
+    /// (tokens signed before the token service took the new secret too). The same secret again changes
+    /// nothing. `false` for a JWKS cache.
+    pub fn replace_secret(&self, secret: SigningKey) -> bool {
+        let Source::Fixed { secret: in_force } = &self.source else { return false };
+        let mut in_force = in_force.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if in_force.kid() == secret.kid() {
+            return true;
+        }
+        let keys = VerificationKeys::from_signing_keys([&secret, &*in_force]);
+        let mut current = self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        *current = Arc::new(keys);
+        drop(current);
+        *in_force = secret;
+        true
     }
 
     /// Fetches the JWKS now and replaces the cached keys.
@@ -190,7 +214,7 @@ impl KeyCache {
 
     /// Refreshes the keys in the background for the life of the process.
     pub fn spawn_periodic_refresh(self: &Arc<Self>) {
-        if matches!(self.source, Source::Fixed) {
+        if matches!(self.source, Source::Fixed { .. }) {
             return;
         }
         let cache = Arc::clone(self);

@@ -8,6 +8,7 @@
 //! `state`, `error` (the one error type and its problem+json mapping), `openapi`, `metrics`, `routes/`
 //! and `domain/`.
 
+pub mod admin;
 pub mod authenticate;
 pub mod cli;
 pub mod domain;
@@ -16,6 +17,7 @@ pub mod jwks_cache;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod secret_reload;
 pub mod settings;
 pub mod startup;
 pub mod state;

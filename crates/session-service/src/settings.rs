@@ -23,8 +23,8 @@ pub const DEFAULT_AUDIENCE: &str = "api";
 pub enum KeySource {
     /// Public keys fetched from the token service's JWKS (EdDSA, ES256, RS256).
     Jwks { url: Url },
-    /// The shared HS256 secret.
-    SharedSecret(SecretString),
+    /// The shared HS256 secret, and `SECRET_KEY_FILE` when it came from a file (re-read on `SIGHUP`).
+    SharedSecret(SecretString, Option<std::path::PathBuf>),
 }
 
 /// Everything the service needs to start.
@@ -81,7 +81,8 @@ impl Settings {
             if secret.expose_secret().len() < auth_jwt::keys::MIN_HS256_SECRET_BYTES {
                 return Err(SettingsError::new("SECRET_KEY", "must be at least 32 bytes"));
             }
-            KeySource::SharedSecret(secret)
+            let file = environment.get("SECRET_KEY_FILE").map(str::trim).filter(|path| !path.is_empty());
+            KeySource::SharedSecret(secret, file.map(std::path::PathBuf::from))
         } else {
             KeySource::Jwks { url: url_or_default(vars.jwks_url, "JWKS_URL", DEFAULT_JWKS_URL)? }
         };
@@ -141,7 +142,7 @@ mod tests {
     fn hs256_takes_the_shared_secret() {
         let settings =
             parse(&[("APP_ENV", "dev"), ("ALGORITHM", "HS256"), ("SECRET_KEY", &"s".repeat(32))]).expect("valid");
-        assert!(matches!(settings.key_source, KeySource::SharedSecret(_)));
+        assert!(matches!(settings.key_source, KeySource::SharedSecret(..)));
         let error = parse(&[("APP_ENV", "dev"), ("ALGORITHM", "HS256")]).expect_err("no secret");
         assert_eq!(error.variable(), "SECRET_KEY");
     }
@@ -186,5 +187,26 @@ mod tests {
         .expect("valid");
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
+    }
+
+    #[test]
+    fn the_hs256_secret_and_the_redis_url_may_come_from_files() {
+        let secret = tempfile::NamedTempFile::new().expect("a temp file");
+        std::fs::write(secret.path(), format!("{}\n", "s".repeat(32))).expect("written");
+        let redis = tempfile::NamedTempFile::new().expect("a temp file");
+        std::fs::write(redis.path(), "redis://127.0.0.1:6390/0").expect("written");
+        let (secret_path, redis_path) =
+            (secret.path().to_string_lossy().into_owned(), redis.path().to_string_lossy().into_owned());
+        let settings = parse(&[
+            ("APP_ENV", "dev"),
+            ("ALGORITHM", "HS256"),
+            ("SECRET_KEY_FILE", &secret_path),
+            ("REDIS_URL_FILE", &redis_path),
+        ])
+        .expect("valid");
+        let KeySource::SharedSecret(value, file) = &settings.key_source else { panic!("HS256") };
+        assert_eq!(value.expose_secret(), "s".repeat(32));
+        assert_eq!(file.as_deref(), Some(secret.path()), "kept for SIGHUP");
+        assert!(settings.redis_url.is_some());
     }
 }

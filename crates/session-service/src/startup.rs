@@ -44,7 +44,7 @@ impl Application {
         let metrics = SessionMetrics::register(&registry).map_err(StartError::from)?;
         let keys = Arc::new(
             match &settings.key_source {
-                KeySource::SharedSecret(secret) => KeyCache::from_secret(secret.expose_secret().as_bytes())
+                KeySource::SharedSecret(secret, _) => KeyCache::from_secret(secret.expose_secret().as_bytes())
                     .map_err(|error| StartError::dependency("the HS256 key", error))?,
                 KeySource::Jwks { url } => KeyCache::remote(url.as_str(), settings.algorithm)
                     .map_err(|error| StartError::dependency("the JWKS client", error))?,
@@ -52,6 +52,12 @@ impl Application {
             .with_fetch_metrics(metrics.jwks_fetches()),
         );
         keys.spawn_periodic_refresh();
+        let secret_file = match &settings.key_source {
+            KeySource::SharedSecret(_, file) => file.clone(),
+            KeySource::Jwks { .. } => None,
+        };
+        crate::secret_reload::spawn_on_sighup(Arc::clone(&keys), secret_file)
+            .map_err(|error| StartError::dependency("the SIGHUP secret reload", error))?;
         let verifier = TokenVerifier::new(settings.algorithm, &settings.issuer, &settings.audience);
         let service = match &settings.redis_url {
             Some(url) => {

@@ -1,11 +1,14 @@
 //! Key rotation without a restart: on `SIGHUP` the service reads `JWT_PRIVATE_KEY_FILE` and
-//! `JWT_PREVIOUS_KEY_FILES` again, with the checks of the start, and puts the new ring in force for every
-//! request that starts after it. Requests in flight finish with the ring they began with, and nothing is
-//! refused meanwhile. A reload that fails (a missing or broken file) keeps the ring in force and logs why,
-//! naming the variable.
+//! `JWT_PREVIOUS_KEY_FILES` again (with HS256, `SECRET_KEY_FILE`), with the checks of the start, and puts
+//! the new ring in force for every request that starts after it. Requests in flight finish with the ring
+//! they began with, and nothing is refused meanwhile. A reload that fails (a missing or broken file)
+//! keeps the ring in force and logs why, naming the variable.
 //!
-//! `SECRET_KEY` (HS256) comes from the environment, which a running process cannot be given anew: with
-//! HS256 a reload keeps the secret (changing it needs a restart of token and session together).
+//! HS256: a new secret signs from the reload on, and the secret it replaces stays a verification key
+//! until the next reload. The session service verifies with the same secret and, on its own `SIGHUP`,
+//! accepts the new and the previous one; so the safe order is: write the new secret file, `SIGHUP` the
+//! session replicas, then the token replicas (README, "Rotating the HS256 secret"). A `SECRET_KEY` given
+//! in the environment cannot be given anew to a running process and is kept.
 
 use crate::keyring::{KeyRing, SharedKeyRing};
 use crate::settings::KeyFiles;
@@ -87,6 +90,7 @@ mod tests {
             algorithm: SigningAlgorithm::EdDsa,
             private_key: Some(first.path().to_path_buf()),
             previous: Vec::new(),
+            secret_key: None,
         };
         let start = files.reload(&KeyRing::new(
             auth_jwt::keys::SigningKey::generate(SigningAlgorithm::EdDsa).expect("a key"),
@@ -106,6 +110,34 @@ mod tests {
         std::fs::write(first.path(), "-----BEGIN PRIVATE KEY-----\ngarbage\n").expect("written");
         let error = reloader.reload().await.expect_err("a broken key file");
         assert!(error.to_string().contains("JWT_PRIVATE_KEY_FILE"), "{error}");
+        assert_eq!(shared.load().current().kid(), in_force, "the keys in force are kept");
+    }
+
+    #[tokio::test]
+    async fn an_hs256_secret_file_is_read_again_and_the_old_secret_stays_a_verification_key() {
+        let file = tempfile::NamedTempFile::new().expect("a temp file");
+        std::fs::write(file.path(), format!("{}\n", "a".repeat(32))).expect("written");
+        let files = KeyFiles {
+            algorithm: SigningAlgorithm::Hs256,
+            private_key: None,
+            previous: Vec::new(),
+            secret_key: Some(file.path().to_path_buf()),
+        };
+        let first = auth_jwt::keys::SigningKey::from_secret("a".repeat(32).as_bytes()).expect("a key");
+        let shared = Arc::new(SharedKeyRing::new(Arc::new(KeyRing::new(first.clone(), Vec::new()))));
+        let reloader = KeyReloader::new(Arc::clone(&shared), files);
+
+        std::fs::write(file.path(), "b".repeat(32)).expect("written");
+        let ring = reloader.reload().await.expect("a valid secret");
+        assert_ne!(ring.current().kid(), first.kid(), "the new secret signs");
+        assert_eq!(ring.kids(), [ring.current().kid(), first.kid()], "the old one still verifies");
+        assert_eq!(ring.verification().len(), 2);
+
+        let in_force = shared.load().current().kid().to_owned();
+        std::fs::write(file.path(), "short").expect("written");
+        let error = reloader.reload().await.expect_err("a short secret");
+        assert!(error.to_string().contains("SECRET_KEY_FILE"), "{error}");
+        assert!(!error.to_string().contains("short"), "{error}");
         assert_eq!(shared.load().current().kid(), in_force, "the keys in force are kept");
     }
 }

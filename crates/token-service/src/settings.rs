@@ -60,20 +60,35 @@ pub struct Settings {
     pub introspection_clients: IntrospectionClients,
 }
 
-/// The key files of `JWT_PRIVATE_KEY_FILE` and `JWT_PREVIOUS_KEY_FILES`, for a reload.
+/// The key files of `JWT_PRIVATE_KEY_FILE` and `JWT_PREVIOUS_KEY_FILES` (or HS256's `SECRET_KEY_FILE`),
+/// for a reload.
 #[derive(Debug, Clone, Default)]
 pub struct KeyFiles {
     pub algorithm: SigningAlgorithm,
-    /// `None` with HS256 (the secret is `SECRET_KEY`, from the environment) or a `dev` ephemeral key.
+    /// `None` with HS256 or a `dev` ephemeral key.
     pub private_key: Option<PathBuf>,
     pub previous: Vec<PathBuf>,
+    /// `SECRET_KEY_FILE` with HS256; `None` when `SECRET_KEY` came from the environment, which a running
+    /// process cannot be given anew.
+    pub secret_key: Option<PathBuf>,
 }
 
 impl KeyFiles {
     /// Reads every key file again, with the checks of the start. Where no file holds the current key
-    /// (HS256's `SECRET_KEY`, which a running process cannot be given anew, or a `dev` ephemeral key),
-    /// `in_force`'s is kept. An error names the variable and leaves `in_force` as it is.
+    /// (HS256's `SECRET_KEY` given in the environment, or a `dev` ephemeral key), `in_force`'s is kept.
+    /// A new HS256 secret keeps the one in force as the previous key, so that the tokens it signed still
+    /// verify here until the next reload. An error names the variable and leaves `in_force` as it is.
     pub fn reload(&self, in_force: &KeyRing) -> Result<KeyRing, SettingsError> {
+        if let Some(path) = self.secret_key.as_ref().filter(|_| self.algorithm.is_symmetric()) {
+            let key = read_secret_key("SECRET_KEY_FILE", path)?;
+            // The same secret again (a repeated SIGHUP) keeps the ring's previous secret.
+            let previous = if key.kid() == in_force.current().kid() {
+                in_force.previous().to_vec()
+            } else {
+                vec![in_force.current().clone()]
+            };
+            return Ok(KeyRing::new(key, previous));
+        }
         let previous = self.read_previous()?;
         match &self.private_key {
             Some(path) => Ok(KeyRing::new(read_key("JWT_PRIVATE_KEY_FILE", self.algorithm, path)?, previous)),
@@ -145,7 +160,8 @@ impl Settings {
         }
         let session_service_url =
             url_or_default(vars.session_service_url.clone(), "SESSION_SERVICE_URL", DEFAULT_SESSION_SERVICE_URL)?;
-        let (keys, key_files) = load_keys(&vars, common.app_env)?;
+        let secret_key_file = environment.get("SECRET_KEY_FILE").map(str::trim).filter(|path| !path.is_empty());
+        let (keys, key_files) = load_keys(&vars, common.app_env, secret_key_file.map(PathBuf::from))?;
         let introspection_clients = IntrospectionClients::new(vars.introspection_credentials, !common.app_env.is_dev())
             .map_err(|error| SettingsError::new("INTROSPECTION_CREDENTIALS", error.to_string()))?;
         Ok(Self {
@@ -188,19 +204,25 @@ fn minutes_within(
     Ok(value)
 }
 
-fn load_keys(vars: &Vars, app_env: AppEnv) -> Result<(KeyRing, KeyFiles), SettingsError> {
+fn load_keys(
+    vars: &Vars,
+    app_env: AppEnv,
+    secret_key_file: Option<PathBuf>,
+) -> Result<(KeyRing, KeyFiles), SettingsError> {
     let algorithm = vars.algorithm.unwrap_or_default();
     if algorithm.is_symmetric() {
         let secret =
             vars.secret_key.as_ref().ok_or_else(|| SettingsError::new("SECRET_KEY", "is required with HS256"))?;
         let key = SigningKey::from_secret(secret.expose_secret().as_bytes())
             .map_err(|error| SettingsError::new("SECRET_KEY", error.to_string()))?;
-        return Ok((KeyRing::new(key, Vec::new()), KeyFiles { algorithm, private_key: None, previous: Vec::new() }));
+        let files = KeyFiles { algorithm, private_key: None, previous: Vec::new(), secret_key: secret_key_file };
+        return Ok((KeyRing::new(key, Vec::new()), files));
     }
     let files = KeyFiles {
         algorithm,
         private_key: vars.jwt_private_key_file.clone(),
         previous: vars.jwt_previous_key_files.clone(),
+        secret_key: None,
     };
     let previous = files.read_previous()?;
     let ring = match &files.private_key {
@@ -210,6 +232,12 @@ fn load_keys(vars: &Vars, app_env: AppEnv) -> Result<(KeyRing, KeyFiles), Settin
         None => return Err(SettingsError::new("JWT_PRIVATE_KEY_FILE", format!("is required with {algorithm}"))),
     };
     Ok((ring, files))
+}
+
+/// The HS256 secret in the file of `variable`, with the checks of the start.
+fn read_secret_key(variable: &str, path: &Path) -> Result<SigningKey, SettingsError> {
+    let secret = service_kit::settings::secret_files::read_secret_file(variable, path)?;
+    SigningKey::from_secret(secret.as_bytes()).map_err(|error| SettingsError::new(variable, error.to_string()))
 }
 
 fn read_key(variable: &str, algorithm: SigningAlgorithm, path: &Path) -> Result<SigningKey, SettingsError> {
@@ -395,5 +423,41 @@ mod tests {
         .expect("valid");
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
+    }
+
+    #[test]
+    fn the_hs256_secret_the_previous_token_and_introspection_credentials_may_come_from_files() {
+        let file = |content: &str| {
+            let file = tempfile::NamedTempFile::new().expect("a temp file");
+            std::fs::write(file.path(), content).expect("written");
+            file
+        };
+        let secret = file(&format!("{}\n", "s".repeat(32)));
+        let previous = file(&"p".repeat(32));
+        let credentials = file("rs:a-long-enough-introspection-secret-0123456789\n");
+        let path = |file: &tempfile::NamedTempFile| file.path().to_string_lossy().into_owned();
+        let (secret_path, previous_path, credentials_path) = (path(&secret), path(&previous), path(&credentials));
+        let settings = parse(&[
+            ("APP_ENV", "dev"),
+            ("ALGORITHM", "HS256"),
+            ("SECRET_KEY_FILE", &secret_path),
+            ("INTERNAL_API_TOKEN_PREVIOUS_FILE", &previous_path),
+            ("INTROSPECTION_CREDENTIALS_FILE", &credentials_path),
+        ])
+        .expect("valid");
+        let expected = SigningKey::from_secret("s".repeat(32).as_bytes()).expect("a key");
+        assert_eq!(settings.keys.current().kid(), expected.kid());
+        assert_eq!(settings.key_files.secret_key.as_deref(), Some(secret.path()), "kept for SIGHUP");
+        assert!(settings.common.internal_api_token.matches("p".repeat(32).as_bytes()));
+        assert!(settings.introspection_clients.verify("rs", "a-long-enough-introspection-secret-0123456789"));
+
+        let both = parse(&[
+            ("APP_ENV", "dev"),
+            ("ALGORITHM", "HS256"),
+            ("SECRET_KEY", &"s".repeat(32)),
+            ("SECRET_KEY_FILE", &secret_path),
+        ])
+        .expect_err("both");
+        assert_eq!(both.variable(), "SECRET_KEY and SECRET_KEY_FILE");
     }
 }

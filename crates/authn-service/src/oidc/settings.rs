@@ -389,4 +389,30 @@ mod tests {
             settings.providers.iter().map(|p| (p.name.as_str(), p.link_verified_email)).collect();
         assert_eq!(linking, [("default", false), ("corp", true), ("social", false)]);
     }
+
+    #[test]
+    fn client_secrets_may_come_from_files_for_the_default_and_a_named_provider() {
+        let default_secret = tempfile::NamedTempFile::new().expect("a temp file");
+        std::fs::write(default_secret.path(), "from-a-file\n").expect("written");
+        let corp_secret = tempfile::NamedTempFile::new().expect("a temp file");
+        std::fs::write(corp_secret.path(), "corp-from-a-file").expect("written");
+        let default_path = default_secret.path().to_string_lossy().into_owned();
+        let corp_path = corp_secret.path().to_string_lossy().into_owned();
+        let mut pairs: Vec<(&str, &str)> =
+            DEFAULT.iter().copied().filter(|(name, _)| *name != "OIDC_CLIENT_SECRET").collect();
+        pairs.extend([
+            ("OIDC_CLIENT_SECRET_FILE", default_path.as_str()),
+            ("OIDC_PROVIDERS", "corp"),
+            ("OIDC_CORP_ISSUER_URL", "https://login.corp.example/realms/staff"),
+            ("OIDC_CORP_CLIENT_ID", "corp-client"),
+            ("OIDC_CORP_CLIENT_SECRET_FILE", corp_path.as_str()),
+            ("OIDC_CORP_REDIRECT_URL", "https://gateway.example.com/oauth/callback"),
+        ]);
+        let settings = parse(&pairs).expect("valid");
+        assert_eq!(settings.providers[0].client_secret.expose_secret(), "from-a-file");
+        assert_eq!(settings.providers[1].client_secret.expose_secret(), "corp-from-a-file");
+
+        pairs.push(("OIDC_CORP_CLIENT_SECRET", "also-in-the-environment"));
+        assert_eq!(failing_variable(&pairs), "OIDC_CORP_CLIENT_SECRET and OIDC_CORP_CLIENT_SECRET_FILE");
+    }
 }

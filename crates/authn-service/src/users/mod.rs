@@ -11,6 +11,7 @@
 //! username index ([`UserStore::create_with_identity`]); an identity can also be linked to an existing
 //! account ([`UserStore::link_identity`]), which is how a verified email joins a password account.
 
+pub mod admin;
 pub mod memory_store;
 pub mod redis_store;
 

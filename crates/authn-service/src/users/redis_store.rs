@@ -118,6 +118,10 @@ impl RedisUserStore {
     pub fn new(pool: RedisPool) -> Self {
         Self { pool }
     }
+
+    pub(super) fn pool(&self) -> &RedisPool {
+        &self.pool
+    }
 }
 
 fn user_key(id: &UserId) -> String {
@@ -225,8 +229,8 @@ impl RedisUserStore {
 
     /// The account whose id an index key (username or identity) holds.
     async fn find_through_index(&self, operation: &'static str, index: String) -> Result<Option<User>, Error> {
-        // Two commands on one checked-out connection: index, then hash. Not atomic, and need not be:
-        // accounts are never deleted, so an id found in an index always has its hash.
+        // Two commands on one checked-out connection: index, then hash. Not atomic, and need not be: an
+        // account deleted in between (`users delete`) leaves an empty hash, which reads as no account.
         let fields: HashMap<String, String> = self
             .pool
             .run(operation, |mut connection| async move {

@@ -370,3 +370,61 @@ async fn the_first_releases_account_keys_are_renamed_once_and_found_again() {
     let () = redis::cmd("SET").arg("authn:username:bob").arg("x").query_async(&mut client).await.expect("set");
     assert_eq!(migrate_layout(&pool).await.expect("migrate"), 0);
 }
+
+/// `users delete`: the record, the username key, the email index and every linked SSO identity go; the
+/// name can be taken again. `users list`: SCAN pages reach every account, whatever the page size.
+#[tokio::test]
+async fn the_redis_user_store_deletes_an_account_with_its_indexes_and_lists_in_pages() {
+    let redis = TestRedis::start().await;
+    delete_and_list(RedisUserStore::new(redis_pool(&redis))).await;
+}
+
+/// The same on a Redis Cluster, where a SCAN must reach the node of the `{users}` hash tag.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_cluster_the_redis_user_store_deletes_and_lists_every_account() {
+    let cluster = test_support::RedisCluster::start();
+    let config = redis_kit::RedisVars::new(Some(&cluster.url()), None, None, Some("true"))
+        .into_config()
+        .expect("valid")
+        .expect("set");
+    delete_and_list(RedisUserStore::new(RedisPool::new(&config, RedisTimeouts::default()).expect("pool"))).await;
+}
+
+async fn delete_and_list(store: RedisUserStore) {
+    let identity =
+        |subject: &str| ExternalIdentity { issuer: "https://idp.example".to_owned(), subject: subject.to_owned() };
+    let dana = user("dana");
+    store.create_with_identity(&dana, &identity("d-1")).await.expect("create").expect("free");
+    assert!(store.link_identity(&dana.id, &identity("d-2")).await.expect("link"));
+    let erin = user("erin");
+    store.create(&erin).await.expect("create");
+
+    let unlinked = store.delete(&dana).await.expect("delete").expect("existed");
+    assert_eq!(unlinked, 2);
+    assert!(store.find_by_username(&dana.username).await.expect("find").is_none());
+    assert!(store.find_by_id(&dana.id).await.expect("find").is_none());
+    assert!(store.find_by_identity(&identity("d-1")).await.expect("find").is_none());
+    let email = dana.email.clone().expect("an email");
+    assert_eq!(store.find_by_email(&email).await.expect("find").iter().map(|u| u.id).collect::<Vec<_>>(), [erin.id]);
+    assert!(store.delete(&dana).await.expect("delete").is_none(), "a second delete finds nothing");
+    // The name and the identity are free again.
+    let again = user("dana");
+    store.create_with_identity(&again, &identity("d-1")).await.expect("create").expect("free again");
+    assert_eq!(store.find_by_identity(&identity("d-1")).await.expect("find").map(|u| u.id), Some(again.id));
+
+    for index in 0..23 {
+        store.create(&user(&format!("user{index:02}"))).await.expect("create");
+    }
+    for limit in [1, 5, 100] {
+        let (mut cursor, mut names) = (0, std::collections::BTreeSet::new());
+        loop {
+            let page = store.list_page(cursor, limit).await.expect("a page");
+            names.extend(page.users.iter().map(|u| u.username.to_string()));
+            match page.next_cursor {
+                Some(next) => cursor = next,
+                None => break,
+            }
+        }
+        assert_eq!(names.len(), 25, "limit {limit}: {names:?}");
+    }
+}

@@ -17,10 +17,14 @@
 //!    [`Environment`]: envy and `#[serde(flatten)]` don't mix (flatten hands every value on as a string,
 //!    which the typed fields then refuse), so the service's struct holds `common` beside its own fields.
 //!
+//! 5. Every secret setting may instead be given as a file, `NAME_FILE` ([`secret_files`]): the reads
+//!    below see `NAME` with the file's content, so no service's `Vars` knows the difference.
+//!
 //! Tests build an [`Environment`] from pairs instead of touching the process environment.
 
 mod common;
 pub mod de;
+pub mod secret_files;
 
 pub use common::{
     AppEnv, CommonSettings, DEFAULT_SHUTDOWN_DRAIN_SECONDS, DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, DEV_INTERNAL_API_TOKEN,
@@ -59,6 +63,11 @@ impl Environment {
         Self { vars: pairs.into_iter().map(|(name, value)| (name.into(), value.into())).collect() }
     }
 
+    /// The value of `name` as given (no `_FILE` resolution), for settings re-read later by path.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.iter().rev().find(|(known, _)| known == name).map(|(_, value)| value.as_str())
+    }
+
     /// The same variables with one more set (or replaced), for tests.
     pub fn with(mut self, name: &str, value: &str) -> Self {
         self.vars.retain(|(known, _)| known != name);
@@ -74,8 +83,9 @@ impl Environment {
     /// Deserializes a struct whose fields are read under `prefix`: with `OIDC_CORP_`, field `client_id`
     /// reads `OIDC_CORP_CLIENT_ID`. For settings whose names are only known at start.
     pub fn read_prefixed<T: DeserializeOwned>(&self, prefix: &str) -> Result<T, SettingsError> {
+        let vars = secret_files::resolve(&self.vars)?;
         envy::prefixed(prefix)
-            .from_iter::<_, Located<T>>(self.vars.iter().cloned())
+            .from_iter::<_, Located<T>>(vars)
             .map(|Located(value)| value)
             .map_err(|error| located_error(prefix, error))
     }
@@ -202,6 +212,23 @@ mod tests {
         assert_eq!(default.as_str(), "http://127.0.0.1:8082/");
         let set = url::Url::parse("https://peer.internal/").expect("a URL");
         assert_eq!(url_or_default(Some(set.clone()), "PEER_URL", "http://127.0.0.1:8082").expect("a URL"), set);
+    }
+
+    #[test]
+    fn a_secret_file_is_read_as_the_secret_it_names() {
+        let file = tempfile::NamedTempFile::new().expect("a temp file");
+        std::fs::write(file.path(), "from-a-file\n").expect("written");
+        let path = file.path().to_str().expect("utf-8");
+        let environment = Environment::from_pairs([("SECRET_KEY_FILE", path)]);
+        #[derive(Deserialize)]
+        struct Secret {
+            #[serde(default, deserialize_with = "de::secret")]
+            secret_key: Option<secrecy::SecretString>,
+        }
+        let vars: Secret = environment.read().expect("readable");
+        let secret = vars.secret_key.expect("given by the file");
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&secret), "from-a-file");
+        assert_eq!(environment.get("SECRET_KEY_FILE"), Some(path));
     }
 
     #[test]

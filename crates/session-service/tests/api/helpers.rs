@@ -31,7 +31,7 @@ pub fn settings(redis_url: Option<String>) -> Settings {
         common: CommonSettings::for_tests(INTERNAL_TOKEN),
         redis_url: redis_url.map(|url| url.parse().unwrap()),
         algorithm: SigningAlgorithm::Hs256,
-        key_source: KeySource::SharedSecret(SecretString::from(SECRET)),
+        key_source: KeySource::SharedSecret(SecretString::from(SECRET), None),
         issuer: ISSUER.into(),
         audience: AUDIENCE.into(),
         max_sessions_per_user: MaxSessions::DEFAULT,

@@ -69,7 +69,7 @@ pub fn settings(options: Options, session_url: &str) -> Settings {
         common: CommonSettings::for_tests(INTERNAL_TOKEN),
         session_service_url: session_url.parse().expect("a URL"),
         keys: Arc::new(KeyRing::new(current, options.previous_keys)),
-        key_files: KeyFiles { algorithm: options.algorithm, private_key: None, previous: Vec::new() },
+        key_files: KeyFiles { algorithm: options.algorithm, private_key: None, previous: Vec::new(), secret_key: None },
         issuer: ISSUER.into(),
         audience: AUDIENCE.into(),
         access_ttl: Duration::from_secs(ACCESS_TTL_SECONDS.unsigned_abs()),
