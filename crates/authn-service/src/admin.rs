@@ -17,6 +17,7 @@ use crate::users::{User, UserStore};
 use auth_client::{PeerTimeouts, TokenClient};
 use redis_kit::{RedisPool, RedisTimeouts};
 use serde_json::json;
+use service_kit::admin_output::{table, timestamp};
 use service_kit::server::StartError;
 use service_kit::settings::Environment;
 use std::net::IpAddr;
@@ -251,41 +252,4 @@ fn status(user: &User) -> &'static str {
 /// How the account logs in: with a password, or only by single sign-on.
 fn login_kind(user: &User) -> &'static str {
     if user.password_hash.is_some() { "password" } else { "sso-only" }
-}
-
-fn timestamp(unix_seconds: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
-        .ok()
-        .and_then(|at| at.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_else(|| unix_seconds.to_string())
-}
-
-/// Left-aligned columns two spaces apart.
-fn table<const N: usize>(rows: &[[String; N]]) -> String {
-    let mut widths = [0; N];
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let lines: Vec<String> = rows
-        .iter()
-        .map(|row| {
-            let cells: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
-            cells.join("  ").trim_end().to_owned()
-        })
-        .collect();
-    lines.join("\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tables_align_columns_and_timestamps_are_rfc3339() {
-        let rows = [["a", "bb"].map(str::to_owned), ["ccc", "d"].map(str::to_owned)];
-        assert_eq!(table(&rows), "a    bb\nccc  d");
-        assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
-    }
 }

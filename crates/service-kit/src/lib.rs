@@ -2,8 +2,9 @@
 //! and body extractors, bearer-token parsing, the `/internal/` shared-secret check, the HTTP server with
 //! its shared middleware and operations routes, the OAuth endpoints' error members, health routes, HTTP
 //! metrics, the OpenAPI plumbing, graceful shutdown, the process plumbing of each binary and the
-//! container health probe.
+//! container health probe; and the text tables and times the services' admin commands print.
 
+pub mod admin_output;
 pub mod api_doc;
 pub mod bearer;
 pub mod body;

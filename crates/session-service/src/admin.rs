@@ -16,6 +16,7 @@ use auth_proto::clock;
 use auth_proto::internal::SessionRecord;
 use redis_kit::{RedisPool, RedisTimeouts};
 use serde_json::json;
+use service_kit::admin_output::{table, timestamp};
 use service_kit::server::StartError;
 use service_kit::settings::Environment;
 use std::process::ExitCode;
@@ -115,27 +116,7 @@ fn sessions_table(sessions: &[SessionRecord]) -> String {
             session.user_agent.clone().unwrap_or_else(|| "-".to_owned()),
         ]
     }));
-    let mut widths = [0; 7];
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let lines: Vec<String> = rows
-        .iter()
-        .map(|row| {
-            let cells: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
-            cells.join("  ").trim_end().to_owned()
-        })
-        .collect();
-    lines.join("\n")
-}
-
-fn timestamp(unix_seconds: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
-        .ok()
-        .and_then(|at| at.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_else(|| unix_seconds.to_string())
+    table(&rows)
 }
 
 #[cfg(test)]
