@@ -13,6 +13,7 @@ mod codeowners;
 mod concurrency;
 mod forged_tokens;
 mod gateway;
+mod gateway_scenarios;
 mod key_rotation;
 mod login;
 mod oauth2_client;

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::child_start::{read_log, wait_accepting};
+use crate::child_start::{kill_and_show_log, read_log, wait_accepting};
 use crate::gateway::{nginx_binary, temp_paths};
 use test_support::{ChildGroup, GroupCommand};
 
@@ -98,12 +98,7 @@ http {{
 
 impl Drop for RoundRobin {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill();
-        }
-        if std::thread::panicking() {
-            eprintln!("----- log of nginx (balancer, port {}) -----\n{}", self.port, self.log());
-        }
+        kill_and_show_log(&mut self.child, "nginx (balancer)", self.port, &self.log_path);
     }
 }
 

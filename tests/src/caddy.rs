@@ -7,14 +7,14 @@
 
 use std::fs::File;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
-
-use tokio::net::TcpStream;
+use std::time::Duration;
 
 use crate::api::Api;
 use crate::binaries::workspace_root;
-use crate::gateway::{EchoUpstream, RawReply, Upstreams, raw_get};
-use crate::platform::{Platform, Service};
+use crate::child_start::{find_binary, kill_and_show_log, read_log, wait_accepting};
+use crate::forward_auth::ForwardAuthGateway;
+use crate::gateway::{EchoUpstream, Upstreams};
+use crate::platform::Platform;
 use test_support::{ChildGroup, GroupCommand, free_port};
 
 /// How long Caddy may take to accept connections after it was spawned.
@@ -28,19 +28,7 @@ const SITE: &str = "\n:8080 {\n";
 
 /// The caddy binary: `$CADDY` when set, else `caddy` on the `PATH`, else Debian's `/usr/bin/caddy`.
 pub fn caddy_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("CADDY") {
-        return PathBuf::from(path);
-    }
-    let on_path = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).map(|dir| dir.join("caddy")).find(|path| path.is_file()))
-        .unwrap_or_default();
-    let path = on_path.unwrap_or_else(|| PathBuf::from("/usr/bin/caddy"));
-    assert!(
-        path.is_file(),
-        "caddy not found (looked on the PATH and at /usr/bin/caddy): `make test` installs it when run as root; \
-         otherwise run `apt-get install -y caddy`, or set CADDY to its path"
-    );
-    path
+    find_binary("CADDY", "caddy", "/usr/bin/caddy")
 }
 
 /// The Caddyfile with the upstreams replaced and the site on `127.0.0.1:port` alone.
@@ -74,7 +62,8 @@ pub struct CaddyGateway {
     port: u16,
     log_path: PathBuf,
     api: Api,
-    echo: EchoUpstream,
+    /// Behind the protected `/api/`: kept for the gateway's life, read only through what it echoes.
+    _echo: EchoUpstream,
     _dir: tempfile::TempDir,
 }
 
@@ -83,12 +72,7 @@ impl CaddyGateway {
     pub async fn start(platform: &Platform) -> CaddyGateway {
         let dir = tempfile::Builder::new().prefix("e2e-caddy-").tempdir().expect("create a temp dir");
         let echo = EchoUpstream::start().await;
-        let upstreams = Upstreams {
-            authn: format!("127.0.0.1:{}", platform.port(Service::Authn)),
-            token: format!("127.0.0.1:{}", platform.port(Service::Token)),
-            session: format!("127.0.0.1:{}", platform.port(Service::Session)),
-            sample_api: format!("127.0.0.1:{}", echo.port()),
-        };
+        let upstreams = Upstreams::of(platform, &echo);
         let source = workspace_root().join(CADDYFILE);
         let caddyfile =
             std::fs::read_to_string(&source).unwrap_or_else(|err| panic!("read {}: {err}", source.display()));
@@ -111,64 +95,37 @@ impl CaddyGateway {
             .unwrap_or_else(|err| panic!("could not start caddy: {err}"));
         let base = format!("http://127.0.0.1:{port}");
         let api = Api::new(base.clone(), base.clone(), base, platform.internal_token().to_owned());
-        let mut gateway = CaddyGateway { child: Some(child), port, log_path, api, echo, _dir: dir };
+        let mut gateway = CaddyGateway { child: Some(child), port, log_path, api, _echo: echo, _dir: dir };
         gateway.wait_accepting().await;
         gateway
     }
 
     async fn wait_accepting(&mut self) {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if let Some(child) = self.child.as_mut()
-                && let Ok(Some(status)) = child.try_wait()
-            {
-                self.child = None;
-                panic!("caddy exited with {status} during start; its log:\n{}", self.log());
-            }
-            if TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "caddy did not accept connections on port {} within {START_TIMEOUT:?}; its log:\n{}",
-                self.port,
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_accepting(&mut self.child, self.port, "caddy", START_TIMEOUT, &self.log_path).await;
+    }
+}
+
+impl ForwardAuthGateway for CaddyGateway {
+    fn name(&self) -> &'static str {
+        "caddy"
     }
 
-    /// A client of the platform's public routes whose three base URLs are all the gateway.
-    pub fn api(&self) -> &Api {
+    fn api(&self) -> &Api {
         &self.api
     }
 
-    pub fn port(&self) -> u16 {
+    fn port(&self) -> u16 {
         self.port
     }
 
-    pub fn echo(&self) -> &EchoUpstream {
-        &self.echo
-    }
-
     /// Caddy's access log (JSON lines) and its own log so far.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log_path).unwrap_or_else(|err| format!("(no log: {err})"))
-    }
-
-    /// Sends `request_target` byte for byte (no URL normalisation, unlike reqwest).
-    pub async fn raw_get(&self, request_target: &str) -> RawReply {
-        raw_get(self.port, request_target).await
+    fn log(&self) -> String {
+        read_log(&self.log_path)
     }
 }
 
 impl Drop for CaddyGateway {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill();
-        }
-        if std::thread::panicking() {
-            eprintln!("----- log of caddy (port {}) -----\n{}", self.port, self.log());
-        }
+        kill_and_show_log(&mut self.child, "caddy", self.port, &self.log_path);
     }
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::child_start::{read_log, wait_accepting};
+use crate::child_start::{find_binary, read_log, show_log_if_panicking, wait_accepting};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -22,6 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::Api;
 use crate::binaries::workspace_root;
+use crate::forward_auth::ForwardAuthGateway;
 use crate::platform::{Platform, Service};
 use test_support::{ChildGroup, GroupCommand, free_port};
 
@@ -40,19 +41,7 @@ const LISTEN: &str = "listen 8080;";
 
 /// The nginx binary: `$NGINX` when set, else `nginx` on the `PATH`, else Debian's `/usr/sbin/nginx`.
 pub fn nginx_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("NGINX") {
-        return PathBuf::from(path);
-    }
-    let on_path = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).map(|dir| dir.join("nginx")).find(|path| path.is_file()))
-        .unwrap_or_default();
-    let path = on_path.unwrap_or_else(|| PathBuf::from("/usr/sbin/nginx"));
-    assert!(
-        path.is_file(),
-        "nginx not found (looked on the PATH and at /usr/sbin/nginx): `make test` installs it when run as root; \
-         otherwise run `apt-get install -y nginx`, or set NGINX to its path"
-    );
-    path
+    find_binary("NGINX", "nginx", "/usr/sbin/nginx")
 }
 
 /// The addresses the rendered configuration points at.
@@ -62,6 +51,18 @@ pub struct Upstreams {
     pub token: String,
     pub session: String,
     pub sample_api: String,
+}
+
+impl Upstreams {
+    /// The platform's three services, and `echo` as the sample API behind the protected `/api/`.
+    pub fn of(platform: &Platform, echo: &EchoUpstream) -> Self {
+        Self {
+            authn: format!("127.0.0.1:{}", platform.port(Service::Authn)),
+            token: format!("127.0.0.1:{}", platform.port(Service::Token)),
+            session: format!("127.0.0.1:{}", platform.port(Service::Session)),
+            sample_api: format!("127.0.0.1:{}", echo.port()),
+        }
+    }
 }
 
 /// `nginx.conf` with the upstreams and the listen port replaced, and every temp path inside `dir`
@@ -124,12 +125,7 @@ impl Gateway {
         // nginx's workers drop root for `nobody` when started as root: they must reach the temp dir.
         set_mode_0755(dir.path());
         let echo = EchoUpstream::start().await;
-        let upstreams = Upstreams {
-            authn: format!("127.0.0.1:{}", platform.port(Service::Authn)),
-            token: format!("127.0.0.1:{}", platform.port(Service::Token)),
-            session: format!("127.0.0.1:{}", platform.port(Service::Session)),
-            sample_api: format!("127.0.0.1:{}", echo.port()),
-        };
+        let upstreams = Upstreams::of(platform, &echo);
         let source = workspace_root().join(NGINX_CONF);
         let conf = std::fs::read_to_string(&source).unwrap_or_else(|err| panic!("read {}: {err}", source.display()));
         let port = free_port();
@@ -215,12 +211,6 @@ impl Gateway {
         read_log(&self.log_path)
     }
 
-    /// Sends `request_target` byte for byte (no URL normalisation, unlike reqwest), and returns the
-    /// status and the body of the answer.
-    pub async fn raw_get(&self, request_target: &str) -> RawReply {
-        raw_get(self.port, request_target).await
-    }
-
     /// Stops nginx: a fast shutdown through its pid file, so that it finishes its log; after a few
     /// seconds, or on the early return, the process group's kill takes the master and the workers.
     fn stop(&mut self) {
@@ -243,12 +233,28 @@ impl Gateway {
     }
 }
 
+impl ForwardAuthGateway for Gateway {
+    fn name(&self) -> &'static str {
+        "nginx"
+    }
+
+    fn api(&self) -> &Api {
+        Gateway::api(self)
+    }
+
+    fn port(&self) -> u16 {
+        Gateway::port(self)
+    }
+
+    fn log(&self) -> String {
+        Gateway::log(self)
+    }
+}
+
 impl Drop for Gateway {
     fn drop(&mut self) {
         self.stop();
-        if std::thread::panicking() {
-            eprintln!("----- log of nginx (port {}) -----\n{}", self.port, self.log());
-        }
+        show_log_if_panicking("nginx", self.port, &self.log_path);
     }
 }
 
