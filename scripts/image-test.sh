@@ -76,9 +76,12 @@ trap 'exit 130' INT
 
 step "base image"
 if ! pod image exists "$BASE_IMAGE"; then
-    if [ ! -s "$CACHE/base.tar" ]; then
-        # glibc and libgcc for the debug binaries, CA roots for outgoing TLS (rediss://, OIDC).
-        mmdebstrap --quiet --variant=essential --include=ca-certificates,libgcc-s1 bookworm "$CACHE/base.tar.tmp"
+    if [ ! -f "$CACHE/base.tar" ] || [ ! -s "$CACHE/base.tar" ]; then
+        rm -rf "$CACHE/base.tar" "$CACHE/base.tar.tmp"
+        # glibc and libgcc for the debug binaries, CA roots for outgoing TLS (rediss://, OIDC). The
+        # format is given: mmdebstrap otherwise picks it from the file name, and `.tmp` makes a directory.
+        mmdebstrap --quiet --format=tar --variant=essential --include=ca-certificates,libgcc-s1 bookworm \
+            "$CACHE/base.tar.tmp"
         mv "$CACHE/base.tar.tmp" "$CACHE/base.tar"
     fi
     pod import "$CACHE/base.tar" "$BASE_IMAGE" >/dev/null
