@@ -8,6 +8,7 @@ pub mod admin_output;
 pub mod api_doc;
 pub mod bearer;
 pub mod body;
+pub mod hangup;
 pub mod health;
 pub mod healthcheck;
 pub mod http_app;

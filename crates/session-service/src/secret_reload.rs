@@ -30,21 +30,20 @@ pub async fn reload(keys: &KeyCache, file: &Path) -> Result<(), SettingsError> {
 
 /// Listens for `SIGHUP` for the life of the process.
 pub fn spawn_on_sighup(keys: Arc<KeyCache>, file: Option<PathBuf>) -> std::io::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut hangups = signal(SignalKind::hangup())?;
-    tokio::spawn(async move {
-        while hangups.recv().await.is_some() {
-            let Some(file) = &file else {
+    let file: Option<Arc<Path>> = file.map(Arc::from);
+    service_kit::hangup::on_hangup(move || {
+        let (keys, file) = (Arc::clone(&keys), file.clone());
+        async move {
+            let Some(file) = file else {
                 tracing::info!("SIGHUP: no SECRET_KEY_FILE to re-read (keys come from the JWKS or the environment)");
-                continue;
+                return;
             };
-            match reload(&keys, file).await {
+            match reload(&keys, &file).await {
                 Ok(()) => tracing::info!(keys = keys.current().len(), "SIGHUP: SECRET_KEY_FILE reloaded"),
                 Err(error) => tracing::error!(%error, "SIGHUP: secret reload failed; the keys in force are kept"),
             }
         }
-    });
-    Ok(())
+    })
 }
 
 #[cfg(test)]

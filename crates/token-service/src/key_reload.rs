@@ -52,11 +52,11 @@ impl KeyReloader {
     /// Listens for `SIGHUP` for the life of the process and reloads on each. Installed before the service
     /// serves, so a `SIGHUP` never meets the default action (which ends the process).
     pub fn spawn_on_sighup(self) -> std::io::Result<()> {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut hangups = signal(SignalKind::hangup())?;
-        tokio::spawn(async move {
-            while hangups.recv().await.is_some() {
-                match self.reload().await {
+        let reloader = Arc::new(self);
+        service_kit::hangup::on_hangup(move || {
+            let reloader = Arc::clone(&reloader);
+            async move {
+                match reloader.reload().await {
                     Ok(ring) => {
                         tracing::info!(kid = %ring.current().kid(), published = ?ring.kids(), "SIGHUP: signing keys reloaded");
                     }
@@ -65,8 +65,7 @@ impl KeyReloader {
                     }
                 }
             }
-        });
-        Ok(())
+        })
     }
 }
 
