@@ -19,7 +19,7 @@ help:
 	@echo "make images - one image per service, auth-platform/<service>-service:<crate version>, built from source in the Dockerfile (docker, or podman with a registry); make image-authn|image-token|image-session for one"
 	@echo "make test-images - build the three images with podman from the debug binaries and run the stack from them (part of make test where podman is installed)"
 	@echo "make snapshot-openapi - record the services' internal API as the released contract (docs/openapi/snapshots/), on purpose"
-	@echo "make bench  - hot-path throughput ratio and authn login flood (peak RSS, logins/s vs argon2 ceiling; needs wrk), written to bench-results/"
+	@echo "make bench  - every hot path against its process's /healthz, the login flood against the argon2 ceiling, RSS, start-up, Redis bytes per session (needs wrk), written to bench-results/"
 	@echo "make clean  - remove build output"
 
 run:
@@ -120,8 +120,8 @@ deny:
 deny-advisories:
 	./scripts/deny.sh advisories
 
-# Throughput of GET /session/verify as a ratio of a bare request in the same run, and authn under a login
-# flood (peak RSS, logins/s against the argon2 ceiling); see scripts/bench.sh.
+# Every hot path as a ratio of its process's bare /healthz in the same run, and authn under a login flood
+# (logins/s against the argon2 ceiling, peak RSS); see scripts/bench.sh and the README's "Performance".
 bench:
 	./scripts/bench.sh
 
