@@ -1,5 +1,9 @@
 //! The HTTP plumbing shared by the typed clients: base URL, internal token, timeouts, error mapping, the
 //! W3C trace context of the calling span, and the peer-call metrics.
+//!
+//! Each thread that calls a peer (each actix worker) has its own reqwest client and so its own
+//! keep-alive connections: hyper drives a connection on the runtime that opened it, and a shared pool
+//! hands one worker's connections to the other, which then pays a cross-thread wake-up each way per call.
 
 use crate::error::ClientError;
 use crate::peer_metrics::PeerMetrics;
@@ -7,7 +11,9 @@ use auth_proto::problem::Problem;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use thread_local::ThreadLocal;
 
 /// Timeouts of calls to a peer.
 #[derive(Debug, Clone, Copy)]
@@ -40,7 +46,8 @@ pub struct InternalHttp {
     peer: Peer,
     base_url: String,
     authorization: HeaderValue,
-    client: reqwest::Client,
+    timeouts: PeerTimeouts,
+    clients: Arc<ThreadLocal<reqwest::Client>>,
     metrics: Option<PeerMetrics>,
 }
 
@@ -56,14 +63,30 @@ impl InternalHttp {
         let mut authorization = HeaderValue::from_str(&format!("Bearer {internal_token}"))
             .map_err(|_| unavailable("the internal API token is not a valid header value".to_owned()))?;
         authorization.set_sensitive(true);
-        let client = reqwest::Client::builder()
-            .connect_timeout(timeouts.connect)
-            .timeout(timeouts.request)
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|error| unavailable(error.to_string()))?;
-        Ok(Self { peer, base_url: base_url.trim_end_matches('/').to_owned(), authorization, client, metrics: None })
+        let http = Self {
+            peer,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            authorization,
+            timeouts,
+            clients: Arc::default(),
+            metrics: None,
+        };
+        // Builds this thread's client now, so that a client that cannot be built fails the start.
+        http.client()?;
+        Ok(http)
+    }
+
+    /// This thread's client, built on its first call from it.
+    fn client(&self) -> Result<&reqwest::Client, ClientError> {
+        self.clients.get_or_try(|| {
+            reqwest::Client::builder()
+                .connect_timeout(self.timeouts.connect)
+                .timeout(self.timeouts.request)
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_idle_timeout(Duration::from_secs(30))
+                .build()
+                .map_err(|error| ClientError::Unavailable { peer: self.peer.name, reason: error.to_string() })
+        })
     }
 
     /// Records every call's latency and failures into `metrics`.
@@ -89,7 +112,7 @@ impl InternalHttp {
         body: &Req,
     ) -> Result<Resp, ClientError> {
         let mut request = self
-            .client
+            .client()?
             .post(format!("{}{path}", self.base_url))
             .header(AUTHORIZATION, self.authorization.clone())
             .json(body);
@@ -107,7 +130,8 @@ impl InternalHttp {
 
     /// `GET {base}/readyz`'s sibling `/healthz`: does the peer serve at all?
     pub async fn is_serving(&self) -> bool {
-        let request = self.client.get(format!("{}/healthz", self.base_url));
+        let Ok(client) = self.client() else { return false };
+        let request = client.get(format!("{}/healthz", self.base_url));
         matches!(request.send().await, Ok(response) if response.status().is_success())
     }
 

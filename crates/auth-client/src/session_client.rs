@@ -18,40 +18,40 @@ impl SessionClient {
         Ok(Self { http: InternalHttp::new(Peer::SESSION, base_url, internal_token, timeouts)? })
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %request.user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = %request.user_id))]
     pub async fn create(&self, request: &CreateSessionRequest) -> Result<SessionRecord, ClientError> {
         self.http.post("create_session", "/internal/sessions", request).await
     }
 
     /// Rotates a refresh token; a `Refused` 401 means unknown, expired, or reused (the session is then ended).
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn rotate(&self, request: &RotateRequest) -> Result<RotateResponse, ClientError> {
         self.http.post("rotate", "/internal/sessions/rotate", request).await
     }
 
-    #[tracing::instrument(skip_all, fields(session_id = %request.session_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(session_id = %request.session_id))]
     pub async fn check(&self, request: &CheckSessionRequest) -> Result<CheckSessionResponse, ClientError> {
         self.http.post("check_session", "/internal/sessions/check", request).await
     }
 
     /// The session whose current refresh token this is; `Refused` 404 when none.
-    #[tracing::instrument(skip_all, fields(session_id = %request.session_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(session_id = %request.session_id))]
     pub async fn lookup_refresh(&self, request: &RefreshHashRequest) -> Result<SessionRecord, ClientError> {
         self.http.post("lookup_refresh", "/internal/sessions/lookup", request).await
     }
 
     /// Ends the session of a refresh token (current or already rotated).
-    #[tracing::instrument(skip_all, fields(session_id = %request.session_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(session_id = %request.session_id))]
     pub async fn end_by_refresh(&self, request: &RefreshHashRequest) -> Result<EndedSessions, ClientError> {
         self.http.post("end_session", "/internal/sessions/end", request).await
     }
 
-    #[tracing::instrument(skip_all, fields(jti = %request.jti))]
+    #[tracing::instrument(level = "debug", skip_all, fields(jti = %request.jti))]
     pub async fn revoke_access(&self, request: &RevokeAccessRequest) -> Result<RevokeAccessResponse, ClientError> {
         self.http.post("revoke_access", "/internal/revocations", request).await
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(level = "debug", skip(self))]
     /// A user id is a UUID, so the path it is put in needs no escaping and cannot be steered elsewhere.
     pub async fn end_user_sessions(&self, user_id: uuid::Uuid) -> Result<EndedSessions, ClientError> {
         let path = format!("/internal/users/{}/sessions/invalidate", user_id.hyphenated());

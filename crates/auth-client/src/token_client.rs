@@ -17,13 +17,13 @@ impl TokenClient {
     }
 
     /// Mints an access and a refresh token, opening a session.
-    #[tracing::instrument(skip_all, fields(user_id = %request.user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = %request.user_id))]
     pub async fn mint(&self, request: &MintRequest) -> Result<TokenResponse, ClientError> {
         self.http.post("mint", "/internal/tokens", request).await
     }
 
     /// Ends every session of a user (a disabled account).
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(level = "debug", skip(self))]
     /// A user id is a UUID, so the path it is put in needs no escaping and cannot be steered elsewhere.
     pub async fn end_user_sessions(&self, user_id: uuid::Uuid) -> Result<EndedSessions, ClientError> {
         let path = format!("/internal/users/{}/sessions/invalidate", user_id.hyphenated());

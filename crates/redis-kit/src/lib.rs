@@ -2,8 +2,11 @@
 //! the three topologies the settings name (`config`): one server (`redis://` or `rediss://`), a master
 //! found through Sentinel, or a Redis Cluster.
 //!
-//! [`RedisPool`] keeps a few connections in a bb8 pool (`connector`). Connections are not pinged on
-//! checkout (a PING per request would double the round trips); a command that fails at the connection
+//! [`RedisPool`] keeps a few connections in a bb8 pool (`connector`) per thread that uses it (per
+//! actix worker): a multiplexed connection is driven by a task on the runtime that opened it, and a
+//! request on one worker waiting for a connection driven on another thread pays two cross-thread
+//! wake-ups per command (measured under `make bench`: a fifth of the session service's time went to
+//! context switches). Connections are not pinged on checkout (a PING per request would double the round trips); a command that fails at the connection
 //! level marks its connection broken so bb8 replaces it, and every command is bounded by a timeout.
 //! Together: one round trip per command, a 503 within about a second when Redis is down, and recovery
 //! without a restart when it returns. With Sentinel, a replaced connection asks the Sentinels for the
@@ -16,10 +19,13 @@
 //! trip would cap the concurrent Redis commands at the pool size (measured: a third of the throughput).
 
 use bb8::{Pool, PooledConnection};
+use std::cell::RefCell;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use thread_local::ThreadLocal;
+use tokio::runtime;
 use tracing::Instrument;
 
 pub mod config;
@@ -79,26 +85,48 @@ impl Default for RedisTimeouts {
 /// The pool every Redis-backed store holds; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct RedisPool {
-    pool: Pool<TrackingManager>,
+    per_thread: Arc<ThreadLocal<RefCell<Option<ThreadPool>>>>,
     manager: TrackingManager,
     timeouts: RedisTimeouts,
     metrics: Option<RedisMetrics>,
 }
 
-/// Connections kept per process: multiplexed, so a few carry many concurrent requests.
-const POOL_SIZE: u32 = 8;
+/// One thread's pool, and the runtime its connections' driver tasks run on: a thread that outlives a
+/// runtime (a test's) and runs another gets a new pool, since the old connections died with their drivers.
+#[derive(Debug)]
+struct ThreadPool {
+    runtime: runtime::Id,
+    pool: Pool<TrackingManager>,
+}
+
+/// Connections kept per thread: multiplexed, so one carries all of a worker's concurrent requests; the
+/// second lets a replacement open while the first still serves.
+const POOL_SIZE: u32 = 2;
 
 impl RedisPool {
     /// Builds the pool without connecting: the service starts (and reports not-ready) while Redis is down.
     pub fn new(config: &RedisConfig, timeouts: RedisTimeouts) -> Result<Self, redis::RedisError> {
         let manager = TrackingManager::new(TopologyConnector::new(config, timeouts)?);
-        let pool = Pool::builder()
-            .max_size(POOL_SIZE)
-            .min_idle(Some(1))
-            .test_on_check_out(false)
-            .connection_timeout(timeouts.connect)
-            .build_unchecked(manager.clone());
-        Ok(Self { pool, manager, timeouts, metrics: None })
+        Ok(Self { per_thread: Arc::default(), manager, timeouts, metrics: None })
+    }
+
+    /// This thread's pool, opened on first use from it (or from a new runtime on it).
+    fn thread_pool(&self) -> Pool<TrackingManager> {
+        let runtime = runtime::Handle::current().id();
+        let mut slot = self.per_thread.get_or(|| RefCell::new(None)).borrow_mut();
+        match &*slot {
+            Some(current) if current.runtime == runtime => current.pool.clone(),
+            _ => {
+                let pool = Pool::builder()
+                    .max_size(POOL_SIZE)
+                    .min_idle(Some(1))
+                    .test_on_check_out(false)
+                    .connection_timeout(self.timeouts.connect)
+                    .build_unchecked(self.manager.clone());
+                *slot = Some(ThreadPool { runtime, pool: pool.clone() });
+                pool
+            }
+        }
     }
 
     /// The topology, and with Sentinel the master connected to last: for `/readyz`.
@@ -116,9 +144,10 @@ impl RedisPool {
     async fn lend(&self) -> Result<(RedisConnection, Arc<AtomicBool>), RedisError> {
         // A connection marked broken after it went back to the pool is dropped here: returning it makes
         // bb8 ask `has_broken`, which removes it.
+        let pool = self.thread_pool();
         for _ in 0..=POOL_SIZE {
             let pooled: PooledConnection<'_, TrackingManager> =
-                self.pool.get().await.map_err(|error| RedisError::Unavailable(error.to_string()))?;
+                pool.get().await.map_err(|error| RedisError::Unavailable(error.to_string()))?;
             if self.manager.is_usable(&pooled) {
                 return Ok((pooled.connection.clone(), Arc::clone(&pooled.broken)));
             }
@@ -133,7 +162,7 @@ impl RedisPool {
         F: FnOnce(RedisConnection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
-        let span = tracing::info_span!(
+        let span = tracing::debug_span!(
             "redis",
             otel.name = operation,
             otel.kind = "client",
