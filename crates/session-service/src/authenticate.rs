@@ -35,9 +35,7 @@ pub async fn authenticate<S: SessionStore>(req: &HttpRequest, state: &AppState<S
         Some(claims) => claims,
         None => {
             let claims = Arc::new(verify_token(state, token).await?);
-            // Filed under the generation read before verifying: should the key set change meanwhile, the
-            // entry is merely never hit, whereas the later generation could vouch for a retired key.
-            state.verified.insert(token, Arc::clone(&claims), key_generation, now);
+            state.verified.insert(token, Arc::clone(&claims), key_generation);
             claims
         }
     };

@@ -22,4 +22,3 @@ pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod store;
-pub mod verified_tokens;

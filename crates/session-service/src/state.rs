@@ -2,7 +2,7 @@
 
 use crate::jwks_cache::KeyCache;
 use crate::metrics::SessionMetrics;
-use crate::verified_tokens::VerifiedTokens;
+use auth_jwt::verified_tokens::VerifiedTokens;
 use auth_jwt::verify::TokenVerifier;
 use redis_kit::RedisPool;
 use std::sync::Arc;

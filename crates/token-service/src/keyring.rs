@@ -9,6 +9,7 @@
 use auth_jwt::algorithm::SigningAlgorithm;
 use auth_jwt::jwks::{VerificationKeys, published_jwks};
 use auth_jwt::keys::{KeyError, SigningKey};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 #[derive(Debug)]
@@ -77,11 +78,18 @@ impl KeyRing {
 #[derive(Debug)]
 pub struct SharedKeyRing {
     ring: RwLock<Arc<KeyRing>>,
+    /// Bumped by every replacement, so that tokens verified under an older ring are verified again.
+    generation: AtomicU64,
 }
 
 impl SharedKeyRing {
     pub fn new(ring: Arc<KeyRing>) -> Self {
-        Self { ring: RwLock::new(ring) }
+        Self { ring: RwLock::new(ring), generation: AtomicU64::new(0) }
+    }
+
+    /// Which ring is in force: read it before [`SharedKeyRing::load`] when caching what the ring verified.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The ring in force now; keep it for the whole request.
@@ -93,12 +101,22 @@ impl SharedKeyRing {
     /// Puts `ring` in force for every request that starts from now on.
     pub fn replace(&self, ring: KeyRing) {
         *self.ring.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(ring);
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_replacement_moves_the_generation_on() {
+        let key = || SigningKey::generate(SigningAlgorithm::EdDsa).unwrap();
+        let shared = SharedKeyRing::new(Arc::new(KeyRing::new(key(), Vec::new())));
+        let first = shared.generation();
+        shared.replace(KeyRing::new(key(), Vec::new()));
+        assert!(shared.generation() > first, "tokens verified under the old ring are verified again");
+    }
 
     #[test]
     fn publishes_current_and_previous_keys_once_each() {

@@ -19,6 +19,7 @@ use crate::state::AppState;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 use auth_client::{PeerMetrics, PeerTimeouts, SessionClient};
+use auth_jwt::verified_tokens::VerifiedTokens;
 use auth_jwt::verify::TokenVerifier;
 use service_kit::http_app::post_only;
 use service_kit::internal_auth::require_internal_token;
@@ -61,6 +62,7 @@ impl Application {
                 whole_seconds(settings.access_ttl),
             ),
             verifier: TokenVerifier::new(settings.keys.algorithm(), &settings.issuer, &settings.audience),
+            verified: VerifiedTokens::default(),
             keys,
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),

@@ -4,6 +4,7 @@ use crate::keyring::SharedKeyRing;
 use crate::metrics::TokenMetrics;
 use crate::minting::Minter;
 use auth_client::SessionClient;
+use auth_jwt::verified_tokens::VerifiedTokens;
 use auth_jwt::verify::TokenVerifier;
 use std::sync::Arc;
 
@@ -13,6 +14,8 @@ pub struct AppState {
     pub keys: Arc<SharedKeyRing>,
     pub minter: Minter,
     pub verifier: TokenVerifier,
+    /// Access tokens introspected moments ago, so that introspecting one again skips the signature check.
+    pub verified: VerifiedTokens,
     pub issuer: String,
     pub audience: String,
     pub sessions: SessionClient,

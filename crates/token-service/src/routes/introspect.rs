@@ -7,10 +7,13 @@ use crate::domain::refresh_token::RefreshToken;
 use crate::error::Error;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use auth_proto::claims::AccessClaims;
+use auth_proto::clock;
 use auth_proto::internal::CheckSessionRequest;
 use auth_proto::problem::Problem;
 use auth_proto::public::{IntrospectResponse, TokenRequest};
 use service_kit::body::ApiBody;
+use std::sync::Arc;
 
 #[utoipa::path(post, path = "/token/introspect", tag = "token", security(("internal" = []), ("introspection_client" = [])), request_body(content((TokenRequest = "application/json"), (TokenRequest = "application/x-www-form-urlencoded"))),
     description = "RFC 7662, for holders of the internal API token or of client credentials from INTROSPECTION_CREDENTIALS (HTTP Basic, the id and secret form-encoded as RFC 6749 §2.3.1 has it, or as they are).",
@@ -20,7 +23,7 @@ use service_kit::body::ApiBody;
         (status = 401, description = "Neither the internal API token nor valid client credentials (error invalid_client; WWW-Authenticate: Bearer and Basic realm=\"auth-platform\")", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
-#[tracing::instrument(name = "introspect token", skip_all)]
+#[tracing::instrument(level = "debug", name = "introspect token", skip_all)]
 pub async fn introspect(state: web::Data<AppState>, body: ApiBody<TokenRequest>) -> Result<HttpResponse, Error> {
     let token = body.0.token;
     let answer = if looks_like_jwt(&token) {
@@ -34,7 +37,7 @@ pub async fn introspect(state: web::Data<AppState>, body: ApiBody<TokenRequest>)
 }
 
 async fn introspect_access(state: &AppState, token: &str) -> Result<IntrospectResponse, Error> {
-    let Ok(claims) = state.verifier.verify(token, state.keys.load().verification()) else {
+    let Some(claims) = verified_claims(state, token) else {
         return Ok(IntrospectResponse::default());
     };
     let check =
@@ -44,16 +47,29 @@ async fn introspect_access(state: &AppState, token: &str) -> Result<IntrospectRe
     }
     Ok(IntrospectResponse {
         active: true,
-        sub: Some(claims.sub),
-        sid: Some(claims.sid),
-        jti: Some(claims.jti),
+        sub: Some(claims.sub.clone()),
+        sid: Some(claims.sid.clone()),
+        jti: Some(claims.jti.clone()),
         exp: Some(claims.exp),
         iat: Some(claims.iat),
-        iss: Some(claims.iss),
-        aud: Some(claims.aud),
+        iss: Some(claims.iss.clone()),
+        aud: Some(claims.aud.clone()),
         token_type: Some("access_token".to_owned()),
-        username: Some(claims.preferred_username),
+        username: Some(claims.preferred_username.clone()),
     })
+}
+
+/// The claims of a valid access token: remembered from an earlier introspection of the same token under
+/// the same keys (a resource server asks about the token of every request it serves), or verified now.
+fn verified_claims(state: &AppState, token: &str) -> Option<Arc<AccessClaims>> {
+    let key_generation = state.keys.generation();
+    let now = clock::now();
+    if let Some(claims) = state.verified.get(token, key_generation, now) {
+        return Some(claims);
+    }
+    let claims = Arc::new(state.verifier.verify(token, state.keys.load().verification()).ok()?);
+    state.verified.insert(token, Arc::clone(&claims), key_generation);
+    Some(claims)
 }
 
 async fn introspect_refresh(state: &AppState, token: &RefreshToken) -> Result<IntrospectResponse, Error> {
