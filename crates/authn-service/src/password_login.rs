@@ -41,7 +41,7 @@ impl fmt::Debug for LoginAttempt {
     }
 }
 
-#[tracing::instrument(skip_all, fields(client_address = ?attempt.client_address))]
+#[tracing::instrument(level = "debug", skip_all, fields(client_address = ?attempt.client_address))]
 pub async fn log_in<U: UserStore, F: FailureStore>(
     state: &AppState<U, F>,
     attempt: LoginAttempt,

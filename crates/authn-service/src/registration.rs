@@ -27,7 +27,7 @@ impl NewAccount {
 }
 
 /// Creates the account: `Err(UsernameTaken)` when the (case-insensitive) username is in use.
-#[tracing::instrument(skip_all, fields(username = %account.username))]
+#[tracing::instrument(level = "debug", skip_all, fields(username = %account.username))]
 pub async fn create_account<U: UserStore>(users: &U, hasher: &Hasher, account: NewAccount) -> Result<User, Error> {
     // Checked first only to save an expensive hash on an obvious conflict; the store's atomic create
     // below is what actually guarantees uniqueness when two registrations race.

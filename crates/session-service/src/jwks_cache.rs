@@ -186,7 +186,7 @@ impl KeyCache {
         result
     }
 
-    #[tracing::instrument(name = "fetch jwks", skip_all, fields(otel.kind = "client"))]
+    #[tracing::instrument(level = "debug", name = "fetch jwks", skip_all, fields(otel.kind = "client"))]
     async fn fetch_and_store(&self) -> Result<(), KeyFetchError> {
         let Source::Remote { url, client } = &self.source else { return Ok(()) };
         let mut request = client.get(url);

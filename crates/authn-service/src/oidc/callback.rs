@@ -67,7 +67,7 @@ impl CallbackOutcome {
 }
 
 /// `browser_cookie` gives the value of the request's cookie of that name.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn complete_login<U: UserStore, F: FailureStore>(
     state: &AppState<U, F>,
     params: CallbackParams,

@@ -46,7 +46,7 @@ impl ProviderHttpClient {
 
     /// One call to the provider (discovery, keys or the code exchange). It gets a client span; no
     /// `traceparent` is sent, since the provider is outside the platform and need not see its trace ids.
-    #[tracing::instrument(name = "identity provider call", skip_all, fields(
+    #[tracing::instrument(level = "debug", name = "identity provider call", skip_all, fields(
         otel.kind = "client",
         http.request.method = %request.method(),
         server.address = request.uri().host().unwrap_or_default(),

@@ -18,7 +18,7 @@ pub struct LoginStart {
 /// Stores a new login in progress and returns the provider's authorization URL to send the browser to,
 /// with the state cookie to set on it ([`browser_binding`]).
 /// `redirect_uri`, when given, must be on the front-end allow-list: the callback then redirects there.
-#[tracing::instrument(skip_all, fields(provider = provider.unwrap_or(DEFAULT_PROVIDER)))]
+#[tracing::instrument(level = "debug", skip_all, fields(provider = provider.unwrap_or(DEFAULT_PROVIDER)))]
 pub async fn begin_login(sso: &Sso, provider: Option<&str>, redirect_uri: Option<&str>) -> Result<LoginStart, Error> {
     let provider = sso.provider(provider.unwrap_or(DEFAULT_PROVIDER))?;
     let frontend_redirect = redirect_uri.map(|uri| sso.allowed_frontend(uri)).transpose()?;

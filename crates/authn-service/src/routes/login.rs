@@ -28,7 +28,7 @@ pub const MAX_USER_AGENT_CHARS: usize = 256;
         (status = 429, description = "Too many failures for this username or client address; see Retry-After (error invalid_grant)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Redis, the token service or the hashing pool is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn login<U: UserStore, F: FailureStore>(
     req: HttpRequest,
     state: web::Data<AppState<U, F>>,

@@ -39,7 +39,7 @@ pub struct LoginParams {
         (status = 429, description = "Over RATE_LIMIT_PER_MINUTE requests from this client address (with /register) in the minute; see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The provider or Redis is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn login<U: UserStore, F: FailureStore>(
     req: HttpRequest,
     state: web::Data<AppState<U, F>>,
@@ -64,7 +64,7 @@ pub async fn login<U: UserStore, F: FailureStore>(
         (status = 401, description = "The provider answered error= (error: the provider's code when it is a standard one, else access_denied), the code exchange failed, the ID token failed verification, or the account is disabled (error access_denied)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The provider, Redis or the token service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn callback<U: UserStore, F: FailureStore>(
     req: HttpRequest,
     state: web::Data<AppState<U, F>>,

@@ -21,7 +21,7 @@ use service_kit::body::ApiBody;
         (status = 429, description = "Over RATE_LIMIT_PER_MINUTE requests from this client address (with /oauth/login) in the minute; see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Redis or the hashing pool is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn register<U: UserStore, F: FailureStore>(
     req: HttpRequest,
     state: web::Data<AppState<U, F>>,

@@ -83,7 +83,7 @@ fn truncated(value: Option<String>, max: usize) -> Option<String> {
 
 #[utoipa::path(post, path = "/internal/sessions", tag = "internal", security(("internal" = [])), request_body = CreateSessionRequest,
     responses((status = 201, description = "The new session", body = SessionRecord), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(name = "create session", skip_all, fields(user_id = %body.0.user_id))]
+#[tracing::instrument(level = "debug", name = "create session", skip_all, fields(user_id = %body.0.user_id))]
 pub async fn create<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<CreateSessionRequest>,
@@ -115,7 +115,7 @@ pub async fn create<S: SessionStore>(
 
 #[utoipa::path(post, path = "/internal/sessions/rotate", tag = "internal", security(("internal" = [])), request_body = RotateRequest,
     responses((status = 200, description = "Rotated, or the same successor within the grace window", body = RotateResponse), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Unknown, expired or reused refresh token (reuse ends the session)", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(name = "rotate refresh token", skip_all)]
+#[tracing::instrument(level = "debug", name = "rotate refresh token", skip_all)]
 pub async fn rotate<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<RotateRequest>,
@@ -157,7 +157,7 @@ pub async fn rotate<S: SessionStore>(
 
 #[utoipa::path(post, path = "/internal/sessions/check", tag = "internal", security(("internal" = [])), request_body = CheckSessionRequest,
     responses((status = 200, description = "Whether the session is live and the jti unrevoked", body = CheckSessionResponse), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(name = "check session", skip_all)]
+#[tracing::instrument(level = "debug", name = "check session", skip_all)]
 pub async fn check<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<CheckSessionRequest>,
@@ -172,7 +172,7 @@ pub async fn check<S: SessionStore>(
 
 #[utoipa::path(post, path = "/internal/sessions/lookup", tag = "internal", security(("internal" = [])), request_body = RefreshHashRequest,
     responses((status = 200, description = "The session whose current refresh token has this hash", body = SessionRecord), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No live session has this current refresh token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(name = "look up refresh token", skip_all)]
+#[tracing::instrument(level = "debug", name = "look up refresh token", skip_all)]
 pub async fn lookup<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<RefreshHashRequest>,
@@ -185,7 +185,7 @@ pub async fn lookup<S: SessionStore>(
 
 #[utoipa::path(post, path = "/internal/sessions/end", tag = "internal", security(("internal" = [])), request_body = RefreshHashRequest,
     responses((status = 200, description = "The session of this refresh token (current or rotated) ended", body = EndedSessions), (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(name = "end session by refresh token", skip_all)]
+#[tracing::instrument(level = "debug", name = "end session by refresh token", skip_all)]
 pub async fn end_by_refresh<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<RefreshHashRequest>,
@@ -198,7 +198,7 @@ pub async fn end_by_refresh<S: SessionStore>(
 
 #[utoipa::path(post, path = "/internal/revocations", tag = "internal", security(("internal" = [])), request_body = RevokeAccessRequest,
     responses((status = 200, description = "The access token is refused until it expires", body = RevokeAccessResponse), (status = 400, description = "Malformed body, a jti that is not a UUID, or an expires_at more than a year ahead", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(name = "revoke access token", skip_all, fields(jti = %body.0.jti))]
+#[tracing::instrument(level = "debug", name = "revoke access token", skip_all, fields(jti = %body.0.jti))]
 pub async fn revoke_access<S: SessionStore>(
     state: web::Data<AppState<S>>,
     body: ApiBody<RevokeAccessRequest>,
@@ -220,7 +220,7 @@ pub async fn revoke_access<S: SessionStore>(
 #[utoipa::path(post, path = "/internal/users/{user_id}/sessions/invalidate", tag = "internal", security(("internal" = [])),
     params(("user_id" = String, Path, description = "The user's id (a UUID, the access tokens' `sub`)")),
     responses((status = 200, description = "Every session of the user ended", body = EndedSessions), (status = 400, description = "The user id is not a UUID", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"), (status = 503, description = "The session store is unavailable", body = Problem, content_type = "application/problem+json")))]
-#[tracing::instrument(name = "end user sessions", skip(state))]
+#[tracing::instrument(level = "debug", name = "end user sessions", skip(state))]
 pub async fn end_user_sessions<S: SessionStore>(
     state: web::Data<AppState<S>>,
     user_id: web::Path<String>,

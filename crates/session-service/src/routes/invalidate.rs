@@ -39,7 +39,7 @@ impl Target {
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session store is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
-#[tracing::instrument(name = "session invalidate", skip_all)]
+#[tracing::instrument(level = "debug", name = "session invalidate", skip_all)]
 pub async fn invalidate<S: SessionStore>(
     req: HttpRequest,
     state: web::Data<AppState<S>>,

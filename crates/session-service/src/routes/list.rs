@@ -16,7 +16,7 @@ use auth_proto::public::{SessionList, SessionSummary};
         (status = 401, description = "No valid access token, or its session has ended", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session store is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
-#[tracing::instrument(name = "session list", skip_all)]
+#[tracing::instrument(level = "debug", name = "session list", skip_all)]
 pub async fn list<S: SessionStore>(req: HttpRequest, state: web::Data<AppState<S>>) -> Result<HttpResponse, Error> {
     let authenticated = authenticate(&req, &state).await?;
     let sessions = state.store.list(&authenticated.user_id, now()).await?;

@@ -15,7 +15,7 @@ use auth_proto::public::SessionStatus;
         (status = 401, description = "No valid access token, or its session has ended", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session store is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
-#[tracing::instrument(name = "session status", skip_all)]
+#[tracing::instrument(level = "debug", name = "session status", skip_all)]
 pub async fn status<S: SessionStore>(req: HttpRequest, state: web::Data<AppState<S>>) -> Result<HttpResponse, Error> {
     let authenticated = authenticate(&req, &state).await?;
     Ok(HttpResponse::Ok().json(SessionStatus {

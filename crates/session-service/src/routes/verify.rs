@@ -24,7 +24,7 @@ pub const USERNAME_HEADER: &str = "X-Username";
         (status = 401, description = "No valid access token, or its session has ended", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session store is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
-#[tracing::instrument(name = "session verify", skip_all)]
+#[tracing::instrument(level = "debug", name = "session verify", skip_all)]
 pub async fn verify<S: SessionStore>(req: HttpRequest, state: web::Data<AppState<S>>) -> Result<HttpResponse, Error> {
     let authenticated = authenticate(&req, &state).await?;
     let claims = authenticated.claims;

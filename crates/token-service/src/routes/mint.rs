@@ -17,7 +17,7 @@ use service_kit::body::ApiBody;
         (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
-#[tracing::instrument(name = "mint tokens", skip_all, fields(user_id = %body.0.user_id))]
+#[tracing::instrument(level = "debug", name = "mint tokens", skip_all, fields(user_id = %body.0.user_id))]
 pub async fn mint(state: web::Data<AppState>, body: ApiBody<MintRequest>) -> Result<HttpResponse, Error> {
     let request = body.0;
     if request.user_id.is_empty() || request.username.is_empty() || request.amr.is_empty() {

@@ -22,7 +22,7 @@ use service_kit::body::GrantBody;
         (status = 413, description = "Body over 64 KiB (error invalid_request)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
-#[tracing::instrument(name = "refresh tokens", skip_all)]
+#[tracing::instrument(level = "debug", name = "refresh tokens", skip_all)]
 pub async fn refresh(state: web::Data<AppState>, body: GrantBody<RefreshRequest>) -> Result<HttpResponse, Error> {
     // The grant type first (RFC 6749: it decides what else the request needs); a body that does not
     // parse is no refresh attempt and goes uncounted, as before the handler ran.

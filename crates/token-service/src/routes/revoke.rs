@@ -21,7 +21,7 @@ use service_kit::body::ApiBody;
         (status = 413, description = "Body over 64 KiB (error invalid_request)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
-#[tracing::instrument(name = "revoke token", skip_all)]
+#[tracing::instrument(level = "debug", name = "revoke token", skip_all)]
 pub async fn revoke(state: web::Data<AppState>, body: ApiBody<TokenRequest>) -> Result<HttpResponse, Error> {
     let token = body.0.token;
     if token.is_empty() {

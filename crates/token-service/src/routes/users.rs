@@ -14,7 +14,7 @@ use auth_proto::problem::Problem;
         (status = 401, description = "Missing or wrong internal API token", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The session service is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
-#[tracing::instrument(name = "end user sessions", skip(state))]
+#[tracing::instrument(level = "debug", name = "end user sessions", skip(state))]
 pub async fn end_user_sessions(state: web::Data<AppState>, user_id: web::Path<String>) -> Result<HttpResponse, Error> {
     let user_id = super::parse_user_id(&user_id)?;
     let ended = state.sessions.end_user_sessions(user_id).await?;
