@@ -12,8 +12,10 @@
 //! are DEBUG. The log layer formats every span it enables into JSON when the span opens, and that cost
 //! per span showed in `make bench` profiles; so at the default `RUST_LOG=info` the inner spans cost
 //! nothing, while the exporter, whose filter takes the platform's own crates at DEBUG, still sends them.
+//! The request span itself is written by [`span_fields`], which does not re-parse it on every record.
 
 pub mod propagation;
+mod span_fields;
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig;
@@ -82,6 +84,7 @@ pub fn init(settings: TelemetrySettings<'_>) -> Telemetry {
             .json()
             .flatten_event(true)
             .with_current_span(false)
+            .fmt_fields(span_fields::JsonSpanFields)
             .with_filter(log_filter)
             .boxed(),
         LogFormat::Human => tracing_subscriber::fmt::layer().compact().with_filter(log_filter).boxed(),
