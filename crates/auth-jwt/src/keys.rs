@@ -2,10 +2,14 @@
 //! `keys generate` and the `dev` ephemeral key, each with its RFC 7638 thumbprint as `kid`.
 
 use crate::algorithm::SigningAlgorithm;
+use crate::signer::{PreparedSigner, SignerError};
 use auth_proto::claims::AccessClaims;
 use aws_lc_rs::encoding::AsDer;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{Jwk, PublicKeyUse, ThumbprintHash};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header};
+use serde::Serialize;
 use std::fmt;
 
 /// HS256 secrets shorter than this are refused (RFC 7518 section 3.2: at least the hash size).
@@ -23,6 +27,10 @@ pub enum KeyError {
     Generation,
     #[error("signing failed: {0}")]
     Signing(#[from] jsonwebtoken::errors::Error),
+    #[error("signing failed: {0}")]
+    Signer(#[from] SignerError),
+    #[error("the claims could not be written as JSON: {0}")]
+    Claims(#[from] serde_json::Error),
 }
 
 /// A private key that signs access tokens, with what verifiers need to check them.
@@ -30,7 +38,7 @@ pub enum KeyError {
 pub struct SigningKey {
     kid: String,
     algorithm: SigningAlgorithm,
-    encoding: EncodingKey,
+    signer: PreparedSigner,
     decoding: DecodingKey,
     public_jwk: Option<Jwk>,
 }
@@ -56,7 +64,8 @@ impl SigningKey {
         jwk.common.key_id = Some(kid.clone());
         jwk.common.public_key_use = Some(PublicKeyUse::Signature);
         let decoding = DecodingKey::from_jwk(&jwk).map_err(invalid)?;
-        let key = Self { kid, algorithm, encoding, decoding, public_jwk: Some(jwk) };
+        let signer = PreparedSigner::new(algorithm, &encoding).map_err(|_| KeyError::InvalidPem { algorithm })?;
+        let key = Self { kid, algorithm, signer, decoding, public_jwk: Some(jwk) };
         key.self_test().map_err(|_| KeyError::InvalidPem { algorithm })?;
         Ok(key)
     }
@@ -69,7 +78,8 @@ impl SigningKey {
         let encoding = EncodingKey::from_secret(secret)?;
         let kid = kid_of(&Jwk::from_encoding_key(&encoding, jsonwebtoken::Algorithm::HS256)?)?;
         let decoding = DecodingKey::from_secret(secret)?;
-        Ok(Self { kid, algorithm: SigningAlgorithm::Hs256, encoding, decoding, public_jwk: None })
+        let signer = PreparedSigner::new(SigningAlgorithm::Hs256, &encoding)?;
+        Ok(Self { kid, algorithm: SigningAlgorithm::Hs256, signer, decoding, public_jwk: None })
     }
 
     /// A fresh key, for the `dev` ephemeral key and tests.
@@ -112,21 +122,30 @@ impl SigningKey {
         self.sign_as(claims, typ)
     }
 
-    fn sign_as(&self, claims: &AccessClaims, typ: Option<&str>) -> Result<String, KeyError> {
+    /// A compact JWS (RFC 7515): the header and claims as base64url JSON, signed with the key parsed once.
+    fn sign_as<T: Serialize>(&self, claims: &T, typ: Option<&str>) -> Result<String, KeyError> {
         let mut header = Header::new(self.algorithm.jws());
         header.kid = Some(self.kid.clone());
         header.typ = typ.map(str::to_owned);
-        Ok(jsonwebtoken::encode(&header, claims, &self.encoding)?)
+        let mut token = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(claims)?, &mut token);
+        let signature = self.signer.sign(token.as_bytes())?;
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        Ok(token)
     }
 
-    fn self_test(&self) -> Result<(), jsonwebtoken::errors::Error> {
+    /// Signs a probe as every token is signed, and verifies it with jsonwebtoken and the public key.
+    fn self_test(&self) -> Result<(), KeyError> {
         let probe = serde_json::json!({ "probe": true });
-        let token = jsonwebtoken::encode(&Header::new(self.algorithm.jws()), &probe, &self.encoding)?;
+        let token = self.sign_as(&probe, None)?;
         let mut validation = jsonwebtoken::Validation::new(self.algorithm.jws());
         validation.required_spec_claims.clear();
         validation.validate_exp = false;
         validation.validate_aud = false;
-        jsonwebtoken::decode::<serde_json::Value>(&token, &self.decoding, &validation).map(drop)
+        jsonwebtoken::decode::<serde_json::Value>(&token, &self.decoding, &validation)?;
+        Ok(())
     }
 }
 

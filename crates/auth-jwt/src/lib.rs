@@ -6,6 +6,7 @@
 pub mod algorithm;
 pub mod jwks;
 pub mod keys;
+mod signer;
 pub mod verified_tokens;
 pub mod verify;
 
