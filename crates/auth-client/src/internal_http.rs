@@ -45,6 +45,9 @@ impl Peer {
 pub struct InternalHttp {
     peer: Peer,
     base_url: String,
+    /// `base_url` parsed once: a call sets only the path, rather than parsing the whole URL (its host
+    /// through IDNA) again.
+    base: reqwest::Url,
     authorization: HeaderValue,
     timeouts: PeerTimeouts,
     clients: Arc<ThreadLocal<reqwest::Client>>,
@@ -63,17 +66,19 @@ impl InternalHttp {
         let mut authorization = HeaderValue::from_str(&format!("Bearer {internal_token}"))
             .map_err(|_| unavailable("the internal API token is not a valid header value".to_owned()))?;
         authorization.set_sensitive(true);
-        let http = Self {
-            peer,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            authorization,
-            timeouts,
-            clients: Arc::default(),
-            metrics: None,
-        };
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        let base = reqwest::Url::parse(&base_url).map_err(|error| unavailable(format!("not a URL: {error}")))?;
+        let http = Self { peer, base, base_url, authorization, timeouts, clients: Arc::default(), metrics: None };
         // Builds this thread's client now, so that a client that cannot be built fails the start.
         http.client()?;
         Ok(http)
+    }
+
+    /// `{base}{path}`.
+    fn url(&self, path: &str) -> reqwest::Url {
+        let mut url = self.base.clone();
+        url.set_path(&format!("{}{path}", self.base.path().trim_end_matches('/')));
+        url
     }
 
     /// This thread's client, built on its first call from it.
@@ -111,11 +116,8 @@ impl InternalHttp {
         path: &str,
         body: &Req,
     ) -> Result<Resp, ClientError> {
-        let mut request = self
-            .client()?
-            .post(format!("{}{path}", self.base_url))
-            .header(AUTHORIZATION, self.authorization.clone())
-            .json(body);
+        let mut request =
+            self.client()?.post(self.url(path)).header(AUTHORIZATION, self.authorization.clone()).json(body);
         for (name, value) in telemetry::propagation::trace_context_headers() {
             request = request.header(name, value);
         }
@@ -131,7 +133,7 @@ impl InternalHttp {
     /// `GET {base}/readyz`'s sibling `/healthz`: does the peer serve at all?
     pub async fn is_serving(&self) -> bool {
         let Ok(client) = self.client() else { return false };
-        let request = client.get(format!("{}/healthz", self.base_url));
+        let request = client.get(self.url("/healthz"));
         matches!(request.send().await, Ok(response) if response.status().is_success())
     }
 
@@ -153,5 +155,29 @@ impl InternalHttp {
             .json::<Resp>()
             .await
             .map_err(|error| ClientError::UnexpectedBody { peer, reason: error.without_url().to_string() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http(base_url: &str) -> InternalHttp {
+        InternalHttp::new(Peer::SESSION, base_url, "internal-token", PeerTimeouts::default()).expect("a client")
+    }
+
+    #[test]
+    fn a_call_goes_to_the_base_url_and_its_path_prefix() {
+        assert_eq!(
+            http("http://session:8083").url("/internal/sessions").as_str(),
+            "http://session:8083/internal/sessions"
+        );
+        assert_eq!(http("http://session:8083/").url("/healthz").as_str(), "http://session:8083/healthz");
+        assert_eq!(http("https://gw.example/session/").url("/healthz").as_str(), "https://gw.example/session/healthz");
+    }
+
+    #[test]
+    fn a_base_that_is_not_a_url_is_refused_at_once() {
+        assert!(InternalHttp::new(Peer::SESSION, "no scheme, no host", "t", PeerTimeouts::default()).is_err());
     }
 }

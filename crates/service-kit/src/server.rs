@@ -95,8 +95,11 @@ impl HttpService {
                 .app_data(lifecycle_data.clone())
                 .route("/healthz", web::get().to(crate::health::healthz))
                 .route("/openapi.json", web::get().to(move || async move { api_doc::openapi_response(openapi) }))
-                .configure(docs.clone())
                 .configure(routes.clone())
+                // After the service's routes: `/docs/{…}` is a regex, and actix tries the resources in
+                // order (again for each `match_pattern`, which the metrics and the request span ask for),
+                // so before them it ran on every request.
+                .configure(docs.clone())
                 .default_service(web::to(crate::http_app::not_found))
         })
         .disable_signals()
