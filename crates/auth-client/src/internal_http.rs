@@ -44,9 +44,8 @@ impl Peer {
 #[derive(Clone)]
 pub struct InternalHttp {
     peer: Peer,
-    base_url: String,
-    /// `base_url` parsed once: a call sets only the path, rather than parsing the whole URL (its host
-    /// through IDNA) again.
+    /// The peer's base URL, parsed once: a call sets only the path, rather than parsing the whole URL
+    /// (its host through IDNA) again.
     base: reqwest::Url,
     authorization: HeaderValue,
     timeouts: PeerTimeouts,
@@ -56,7 +55,7 @@ pub struct InternalHttp {
 
 impl std::fmt::Debug for InternalHttp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InternalHttp").field("peer", &self.peer).field("base_url", &self.base_url).finish()
+        f.debug_struct("InternalHttp").field("peer", &self.peer).field("base", &self.base.as_str()).finish()
     }
 }
 
@@ -66,9 +65,8 @@ impl InternalHttp {
         let mut authorization = HeaderValue::from_str(&format!("Bearer {internal_token}"))
             .map_err(|_| unavailable("the internal API token is not a valid header value".to_owned()))?;
         authorization.set_sensitive(true);
-        let base_url = base_url.trim_end_matches('/').to_owned();
-        let base = reqwest::Url::parse(&base_url).map_err(|error| unavailable(format!("not a URL: {error}")))?;
-        let http = Self { peer, base, base_url, authorization, timeouts, clients: Arc::default(), metrics: None };
+        let base = reqwest::Url::parse(base_url).map_err(|error| unavailable(format!("not a URL: {error}")))?;
+        let http = Self { peer, base, authorization, timeouts, clients: Arc::default(), metrics: None };
         // Builds this thread's client now, so that a client that cannot be built fails the start.
         http.client()?;
         Ok(http)
@@ -102,10 +100,6 @@ impl InternalHttp {
 
     pub fn peer(&self) -> &'static str {
         self.peer.name
-    }
-
-    pub fn base_url(&self) -> &str {
-        &self.base_url
     }
 
     /// `POST {base}{path}` with a JSON body, expecting a JSON answer; `operation` names the call in metrics.
