@@ -119,6 +119,15 @@ async fn rotation_across_two_replicas_under_traffic_refuses_no_valid_token_and_g
     let promoted = Instant::now();
     traffic.forget_kids();
 
+    // A token of the old key that would outlive its retirement (forged with a long lifetime): every
+    // replica introspects it as active, and remembers it verified (the verified-token cache).
+    let (holder, held) = api.signed_in().await;
+    let outliving =
+        jwt::sign_eddsa(&old_pem, &old_kid, &jwt::valid_claims(&holder.user_id, &held.session_id, &holder.username));
+    for &port in &replicas {
+        assert!(introspected_active(&direct, port, api.internal_token(), &outliving).await, "replica on {port}");
+    }
+
     // 3. Retire the old key once every token it signed has expired (lifetime plus the verifier's skew).
     let old_tokens_dead = Duration::from_secs(ACCESS_MINUTES * 60 + 30 + 2);
     tokio::time::sleep(old_tokens_dead.saturating_sub(promoted.elapsed())).await;
@@ -129,6 +138,12 @@ async fn rotation_across_two_replicas_under_traffic_refuses_no_valid_token_and_g
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     wait_for_kids(&direct, &replicas, 2, |kids| kids == [new_kid.clone()]).await;
+    for &port in &replicas {
+        assert!(
+            !introspected_active(&direct, port, api.internal_token(), &outliving).await,
+            "the replica on {port} still vouches for a token it verified with the retired key"
+        );
+    }
     tokio::time::sleep(Duration::from_secs(3)).await;
 
     let report = traffic.stop().await;
@@ -205,6 +220,21 @@ const PAUSE_BETWEEN_ROUNDS: Duration = Duration::from_millis(100);
 /// `MAX_SESSIONS_PER_USER` (100), so no session of the traffic is ended by the cap, and few enough
 /// registrations that the workers, all on 127.0.0.1, stay well within `RATE_LIMIT_PER_MINUTE` (60).
 const ROUNDS_PER_ACCOUNT: u32 = 60;
+
+/// Whether one replica's `/token/introspect` calls `token` active.
+async fn introspected_active(client: &reqwest::Client, port: u16, internal_token: &str, token: &str) -> bool {
+    let answer: serde_json::Value = client
+        .post(format!("http://127.0.0.1:{port}/token/introspect"))
+        .bearer_auth(internal_token)
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["active"] == true
+}
 
 /// The kids a replica publishes, in its JWKS's order (the current key first).
 async fn published_kids(client: &reqwest::Client, port: u16) -> Vec<String> {
