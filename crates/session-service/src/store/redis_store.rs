@@ -1,8 +1,9 @@
 //! Sessions in Redis, one hash and one index per user, every key under `session:{user_id}` (the layout is
 //! in [`super::keys`]). Every operation is one Lua script naming all its keys in `KEYS`, all in one hash
 //! slot, so it is atomic, one round trip, and runs unchanged on a single node, Sentinel or Redis Cluster.
-//! The exception is the hot path's check (`touch`), two plain reads of one user's keys, with the script
-//! only when it records activity.
+//! The exceptions: the hot path's check (`touch`), two plain reads of one user's keys, with the script
+//! only when it records activity; and the `DEL` that follows the scripts that end sessions they could not
+//! name up front (the cap's evictions, logout-all), for those sessions' rotated-hash lists.
 //! The scripts that walk a user's sessions (create at the cap, list, logout-all) walk at most the cap.
 
 use super::keys::UserKeys;
@@ -83,6 +84,26 @@ impl RedisSessionStore {
             .await?)
     }
 
+    /// Deletes the rotated-hash lists of sessions a script ended without naming them up front (the cap's
+    /// evictions, logout-all). Only tidying: the sessions are gone, nothing reads those lists again, and
+    /// each expires with its session anyway, so a failure here is logged, not the caller's.
+    async fn delete_rotated_lists(&self, keys: &UserKeys, session_ids: &[String]) {
+        let lists: Vec<String> =
+            session_ids.iter().filter_map(|id| SessionId::parse(id)).map(|id| keys.rotated(&id)).collect();
+        if lists.is_empty() {
+            return;
+        }
+        let mut delete = redis::cmd("DEL");
+        delete.arg(&lists);
+        let deleted: Result<i64, _> = self
+            .pool
+            .run("delete_rotated_lists", |mut connection| async move { delete.query_async(&mut connection).await })
+            .await;
+        if let Err(error) = deleted {
+            tracing::warn!(%error, "ended sessions' rotated-hash lists not deleted; they expire with the sessions");
+        }
+    }
+
     /// Every write goes through here: opening, rotating, ending sessions and revoking tokens complete
     /// when this returns, so a durability step (waiting for a replica) belongs here and nowhere else.
     async fn write<T: FromRedisValue + Send + 'static>(
@@ -148,9 +169,13 @@ impl SessionStore for RedisSessionStore {
             .arg(session.expires_at)
             .arg(session.refresh_hash.as_str())
             .arg(self.max_sessions.get());
-        let ended: u64 = self.write("create_session", &keys, invocation).await?;
-        if ended > 0 {
-            tracing::info!(ended, "least recently used sessions ended to stay within MAX_SESSIONS_PER_USER");
+        let ended: Vec<String> = self.write("create_session", &keys, invocation).await?;
+        if !ended.is_empty() {
+            tracing::info!(
+                ended = ended.len(),
+                "least recently used sessions ended to stay within MAX_SESSIONS_PER_USER"
+            );
+            self.delete_rotated_lists(&keys, &ended).await;
         }
         Ok(session.record())
     }
@@ -162,6 +187,7 @@ impl SessionStore for RedisSessionStore {
         invocation
             .key(keys.sessions())
             .key(keys.index())
+            .key(keys.rotated(&presented.session_id))
             .arg(presented.session_id.as_str())
             .arg(presented.hash.as_str())
             .arg(rotation.successor.as_str())
@@ -255,7 +281,12 @@ impl SessionStore for RedisSessionStore {
     async fn end(&self, user_id: &UserId, session_id: &SessionId) -> Result<bool, StoreError> {
         let keys = self.keys(user_id);
         let mut invocation = END.prepare_invoke();
-        invocation.key(keys.sessions()).key(keys.index()).arg(session_id.as_str()).arg(auth_proto::clock::now());
+        invocation
+            .key(keys.sessions())
+            .key(keys.index())
+            .key(keys.rotated(session_id))
+            .arg(session_id.as_str())
+            .arg(auth_proto::clock::now());
         let ended: i64 = self.write("end_session", &keys, invocation).await?;
         Ok(ended == 1)
     }
@@ -264,7 +295,9 @@ impl SessionStore for RedisSessionStore {
         let keys = self.keys(user_id);
         let mut invocation = END_ALL.prepare_invoke();
         invocation.key(keys.sessions()).key(keys.index()).arg(auth_proto::clock::now());
-        self.write("end_all_sessions", &keys, invocation).await
+        let ended: Vec<String> = self.write("end_all_sessions", &keys, invocation).await?;
+        self.delete_rotated_lists(&keys, &ended).await;
+        Ok(ended.len() as u64)
     }
 
     async fn find_by_refresh(&self, refresh: &RefreshRef, now: i64) -> Result<Option<SessionRecord>, StoreError> {
@@ -285,6 +318,7 @@ impl SessionStore for RedisSessionStore {
         invocation
             .key(keys.sessions())
             .key(keys.index())
+            .key(keys.rotated(&refresh.session_id))
             .arg(refresh.session_id.as_str())
             .arg(refresh.hash.as_str())
             .arg(auth_proto::clock::now());
@@ -325,7 +359,7 @@ mod tests {
     /// reads the scripts: every command's key is `KEYS[n]`, or a local bound to `KEYS[n]` once at the top.
     #[test]
     fn every_key_a_script_touches_comes_from_keys() {
-        let aliases = [("h", "KEYS[1]"), ("idx", "KEYS[2]")];
+        let aliases = [("h", "KEYS[1]"), ("idx", "KEYS[2]"), ("rotated", "KEYS[3]")];
         for (name, source) in SOURCES {
             let is_key = |arg: &str| {
                 // `key` is the loop variable of `for _, key in ipairs({h, idx})`.
@@ -349,7 +383,10 @@ mod tests {
                     }
                 }
             }
-            assert!(!source.contains("KEYS[1] ..") && !source.contains("KEYS[2] .."), "{name} builds a key");
+            assert!(
+                !["KEYS[1] ..", "KEYS[2] ..", "KEYS[3] .."].iter().any(|built| source.contains(built)),
+                "{name} builds a key"
+            );
         }
     }
 }

@@ -451,7 +451,116 @@ async fn redis_keys_expire_with_their_session_and_hold_only_hashes() {
     };
     let ttl: i64 = redis::cmd("TTL").arg(keys.index()).query_async(&mut connection).await.unwrap();
     assert!(ttl > 3600 && ttl <= 7200, "the index lives as long as the longest session: {ttl}");
+    let list_ttl: i64 = redis::cmd("TTL").arg(keys.rotated(&sid(&session))).query_async(&mut connection).await.unwrap();
+    assert!(list_ttl > 3600 && list_ttl <= 7200, "the rotated-hash list expires with its session: {list_ttl}");
     assert_eq!(store.end_all(&user("u-ttl")).await.unwrap(), 1);
-    let left: Vec<String> = redis::cmd("KEYS").arg("*:s").query_async(&mut connection).await.unwrap();
+    let mut left: Vec<String> = redis::cmd("KEYS").arg("*").query_async(&mut connection).await.unwrap();
+    left.sort();
+    assert_eq!(left, [keys.revoked(&jti("jti-ttl"))], "the hash, the index and the list are gone");
+}
+
+async fn list_length(connection: &mut redis::aio::MultiplexedConnection, key: &str) -> i64 {
+    redis::cmd("LLEN").arg(key).query_async(connection).await.unwrap()
+}
+
+/// Each session's rotated hashes are one capped list (pushed and trimmed, never rewritten whole), which
+/// goes with its session however the session ends: by itself, by reuse, by its refresh token, evicted at
+/// the cap, or with all of the user's sessions.
+#[tokio::test]
+async fn rotated_hash_lists_are_capped_and_go_with_their_session() {
+    let redis = RedisServer::start();
+    let store = redis_store_at(&redis.url(), cap());
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let t = now();
+    let keys = store.keys(&user("u-lists"));
+    // open_rotated: a session of u-lists rotated `times` times; its current hash and its list's key.
+    let open_rotated = async |times: usize| {
+        let mut current = hash();
+        let session = store.create(new_session("u-lists", &current, t)).await.unwrap();
+        for _ in 0..times {
+            let next = hash();
+            let result = store.rotate(rotation(&session, &current, &next, t, 0)).await.unwrap();
+            assert!(matches!(result, RotationResult::Rotated(_)), "{result:?}");
+            current = next;
+        }
+        let list = keys.rotated(&sid(&session));
+        (session, current, list)
+    };
+
+    let (looping, _, list) = open_rotated(ROTATED_KEPT + 5).await;
+    assert_eq!(list_length(&mut connection, &list).await, ROTATED_KEPT as i64, "capped");
+    let stored: Vec<String> =
+        redis::cmd("LRANGE").arg(&list).arg(0).arg(-1).query_async(&mut connection).await.unwrap();
+    assert!(stored.iter().all(|hash| RefreshHash::parse(hash).is_some()), "only hashes: {stored:?}");
+    assert!(store.end(&uid(&looping), &sid(&looping)).await.unwrap());
+    assert_eq!(list_length(&mut connection, &list).await, 0, "ended by itself");
+
+    let (reused, _, list) = open_rotated(2).await;
+    let first_rotated: String = redis::cmd("LINDEX").arg(&list).arg(-1).query_async(&mut connection).await.unwrap();
+    let first_rotated = RefreshHash::parse(&first_rotated).unwrap();
+    assert_eq!(store.rotate(rotation(&reused, &first_rotated, &hash(), t, 0)).await.unwrap(), RotationResult::Reused);
+    assert_eq!(list_length(&mut connection, &list).await, 0, "ended by reuse");
+
+    let (by_refresh, current, list) = open_rotated(2).await;
+    assert_eq!(store.end_by_refresh(&token(&by_refresh, &current)).await.unwrap(), 1);
+    assert_eq!(list_length(&mut connection, &list).await, 0, "ended by its refresh token");
+
+    // The cap is 3: three rotated sessions, then a fourth open evicts the least recently used.
+    let mut lists = Vec::new();
+    for _ in 0..CAP {
+        lists.push(open_rotated(1).await.2);
+    }
+    store.create(new_session("u-lists", &hash(), t)).await.unwrap();
+    assert_eq!(list_length(&mut connection, &lists[0]).await, 0, "evicted at the cap");
+    assert_eq!(list_length(&mut connection, &lists[1]).await, 1, "still live");
+    assert_eq!(store.end_all(&user("u-lists")).await.unwrap(), CAP as u64);
+    for list in &lists {
+        assert_eq!(list_length(&mut connection, list).await, 0, "ended with all the user's sessions");
+    }
+    let left: Vec<String> = redis::cmd("KEYS").arg("*").query_async(&mut connection).await.unwrap();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// Releases before the list kept a session's rotated hashes concatenated in its `:f` field: a session
+/// from then still ends when one of those comes back, by rotation or by its refresh token, and the field
+/// goes with it.
+#[tokio::test]
+async fn rotated_hashes_of_the_earlier_layout_still_end_their_session() {
+    let redis = RedisServer::start();
+    let store = redis_store(&redis);
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let t = now();
+    let keys = store.keys(&user("u-legacy"));
+    let legacy = [hash(), hash(), hash()];
+    let concatenated: String = legacy.iter().map(RefreshHash::as_str).collect();
+    let mut sessions = Vec::new();
+    for _ in 0..2 {
+        let current = hash();
+        let session = store.create(new_session("u-legacy", &current, t)).await.unwrap();
+        let field = format!("{}:f", session.session_id);
+        let _: i64 = redis::cmd("HSET")
+            .arg(keys.sessions())
+            .arg(&field)
+            .arg(&concatenated)
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        sessions.push((session, current, field));
+    }
+
+    // Rotating goes on as before; an old hash from the field is reuse.
+    let (session, current, field) = &sessions[0];
+    let RotationResult::Rotated(_) = store.rotate(rotation(session, current, &hash(), t, 0)).await.unwrap() else {
+        panic!("rotates");
+    };
+    assert_eq!(store.rotate(rotation(session, &legacy[1], &hash(), t, 0)).await.unwrap(), RotationResult::Reused);
+    assert!(!is_live(&store, session, t).await);
+    let left: bool = redis::cmd("HEXISTS").arg(keys.sessions()).arg(field).query_async(&mut connection).await.unwrap();
+    assert!(!left, "the field goes with its session");
+
+    let (session, _, _) = &sessions[1];
+    assert_eq!(store.end_by_refresh(&token(session, &legacy[2])).await.unwrap(), 1);
+    assert!(!is_live(&store, session, t).await);
 }

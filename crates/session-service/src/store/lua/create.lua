@@ -2,14 +2,15 @@
 -- then the least recently used ones are ended until the new one fits: the user never holds more than
 -- the cap, however many opens race (the script is atomic), and the walk is bounded by the cap.
 -- KEYS: the user's sessions hash, the user's index. ARGV: sid, session info (JSON), now, expires_at,
--- refresh hash, max sessions. Returns how many live sessions were ended to make room.
+-- refresh hash, max sessions. Returns the ids of the live sessions ended to make room: their rotated-hash
+-- lists are not in KEYS, so the store deletes them next (an ended session's list expires with it anyway).
 local h, idx = KEYS[1], KEYS[2]
 local sid, now, expires_at, max = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
 local function drop(id)
   redis.call('HDEL', h, id, id .. ':t', id .. ':r', id .. ':g', id .. ':f')
   redis.call('ZREM', idx, id)
 end
-local ended = 0
+local ended = {}
 -- The least-recently-used order is Redis's own clock in microseconds (one node holds the user's keys), so
 -- uses within one second keep their order; a string, since Lua would print the number with 14 digits.
 local clock = redis.call('TIME')
@@ -23,7 +24,7 @@ if redis.call('ZCARD', idx) >= max then
   if over > 0 then
     for _, id in ipairs(redis.call('ZRANGE', idx, 0, over - 1)) do
       drop(id)
-      ended = ended + 1
+      table.insert(ended, id)
     end
   end
 end
