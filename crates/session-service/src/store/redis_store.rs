@@ -243,13 +243,7 @@ impl SessionStore for RedisSessionStore {
         // The script checks again and records the activity atomically, so that it never writes into a
         // session that ended meanwhile.
         let mut invocation = TOUCH.prepare_invoke();
-        invocation
-            .key(keys.sessions())
-            .key(keys.revoked(jti))
-            .key(keys.index())
-            .arg(session_id.as_str())
-            .arg(now)
-            .arg("1");
+        invocation.key(keys.sessions()).key(keys.revoked(jti)).key(keys.index()).arg(session_id.as_str()).arg(now);
         // Only `last_seen_at` and the session's place in the LRU order change here: losing that to a
         // failover costs nothing, so the hot path never waits for a replica.
         let answer: Option<Vec<i64>> = self.run("touch_session", invocation).await?;
