@@ -122,11 +122,26 @@ async fn core_flows(platform: &Platform, callback: &str, users: usize, cluster: 
         assert!(masters.len() >= 2, "the {users} users' sessions should span several masters, found {masters:?}");
     }
     for (one, two) in &everyone {
+        // A refresh first, so that a session has a rotated-hash list for logout-all to delete.
+        api.refresh(&one.refresh_token).await.expect_status(200);
         let ended = api.session_invalidate(&one.access_token, Some(&json!({"all": true}))).await;
         ended.expect_status(200);
         assert_eq!(ended.json()["invalidated"], json!(2), "{ended}");
         assert_invalid_token(&api.session_verify(&two.access_token).await);
         assert_unauthorized(&api.refresh(&two.refresh_token).await);
+    }
+    if let Some(cluster) = cluster {
+        // Every session key of each user is gone from the user's master, the refreshed sessions' rotated-
+        // hash lists included (deleted after the script, through the cluster connection).
+        let left: Vec<String> = user_ids
+            .iter()
+            .filter_map(|user_id| {
+                let master = cluster.master_port_of(&format!("session:{{{user_id}}}:s"));
+                cluster.cli(master, &["--scan", "--pattern", &format!("session:{{{user_id}}}:*")])
+            })
+            .flat_map(|keys| keys.lines().filter(|key| !key.trim().is_empty()).map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        assert!(left.is_empty(), "session keys left after logout-all: {left:?}");
     }
 
     // The lockout counters: three failures lock even the right password out.
