@@ -276,6 +276,10 @@ struct Report {
 struct Seen {
     report: Report,
     kids: BTreeSet<String>,
+    /// Bumped by `forget_kids`: a round records its kids only if none happened since it began, so a token
+    /// minted before the forget but recorded after it (a round takes a login, a refresh and checks) does
+    /// not count as seen after it.
+    kids_epoch: u64,
     /// Access tokens of live sessions, with when they were minted, to verify again later.
     recent: Vec<(Instant, String)>,
 }
@@ -318,7 +322,9 @@ impl Traffic {
     }
 
     fn forget_kids(&self) {
-        self.seen.lock().unwrap().kids.clear();
+        let mut seen = self.seen.lock().unwrap();
+        seen.kids.clear();
+        seen.kids_epoch += 1;
     }
 
     async fn stop(self) -> Report {
@@ -344,6 +350,7 @@ async fn one_round(api: &Api, account: &Account, seen: &Mutex<Seen>) {
         }
         true
     };
+    let epoch = seen.lock().unwrap().kids_epoch;
     let login = api.login(&account.username, &account.password).await;
     seen.lock().unwrap().report.logins += 1;
     if !record("login", &login, 200) {
@@ -360,8 +367,11 @@ async fn one_round(api: &Api, account: &Account, seen: &Mutex<Seen>) {
     }
     let recent: Vec<String> = {
         let mut seen = seen.lock().unwrap();
+        let counted = seen.kids_epoch == epoch;
         for token in &minted {
-            seen.kids.insert(jwt::header(token)["kid"].as_str().unwrap_or_default().to_owned());
+            if counted {
+                seen.kids.insert(jwt::header(token)["kid"].as_str().unwrap_or_default().to_owned());
+            }
             seen.recent.push((Instant::now(), token.clone()));
         }
         seen.recent.retain(|(at, _)| at.elapsed() < REVERIFY_WITHIN);
